@@ -151,14 +151,26 @@ class LambdaConfig:
 
 
 @dataclass(frozen=True)
+class BundledOrigin:
+    """An origin from `origins/` that edgesim starts itself (`Edgesim.BundledOrigins`)."""
+
+    kind: str
+    root: Path | None = None
+    cache_control: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """The local-only `Edgesim` block and the command line's overrides of it."""
 
     host: str = "127.0.0.1"
     port: int = 8080
     origin_overrides: dict[str, str] = field(default_factory=dict)
+    bundled_origins: dict[str, BundledOrigin] = field(default_factory=dict)
     topology: dict[str, Any] = field(default_factory=dict)
     pop: str = "IAD89-C1"
+    distribution_id: str = "EDFDVBD6EXAMPLE"
+    domain_name: str = "d111111abcdef8.cloudfront.net"
     now: float | None = None
     seed: int | None = None
 

@@ -1,0 +1,162 @@
+"""The `edgesim` command: serve a distribution, and the per-room subcommands.
+
+Exit codes: 0 success, 1 a function or request failed as asked, 2 usage or config errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from edgesim.config.load import ConfigError, load_config
+from edgesim.config.model import BundledOrigin, EdgeConfig
+from edgesim.edge.assembly import EdgeOptions, build_edge_app
+from edgesim.edge.server import BackgroundServer, bind_socket, uvicorn_config
+from edgesim.observe.console import ConsoleObserver
+
+DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "edgesim.yaml"
+log = logging.getLogger("edgesim")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.func(args) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="edgesim", description="A local Amazon CloudFront edge.")
+    sub = parser.add_subparsers(metavar="COMMAND")
+    _add_serve(sub)
+    return parser
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="run the edge in front of your origin (the demo when no CONFIG is given)")
+    serve.add_argument("config", nargs="?", type=Path, help="YAML or JSON with a DistributionConfig key")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8080; 0 picks a free one)")
+    serve.add_argument(
+        "--origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN_ID=URL",
+        help="send an origin's traffic to a local URL, e.g. --origin app=http://127.0.0.1:3000 (repeatable)",
+    )
+    serve.add_argument("--pop", help="the edge location that serves requests, e.g. FRA56-C1")
+    serve.add_argument("--now", help="freeze function clocks at ISO8601 or epoch milliseconds")
+    serve.add_argument("--seed", type=int, help="seed Math.random in functions")
+    serve.add_argument("--verbose", "-v", action="store_true", help="log edgesim's own decisions")
+    serve.set_defaults(func=run_serve)
+
+
+def parse_origin_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        origin_id, sep, url = pair.partition("=")
+        if not sep or not origin_id or not url:
+            raise ConfigError("--origin", [(pair, "expected ORIGIN_ID=URL, e.g. app=http://127.0.0.1:3000")])
+        overrides[origin_id] = url
+    return overrides
+
+
+def parse_now(value: str | None) -> float | None:
+    """Epoch seconds from ISO8601 or epoch milliseconds (the form `--now` takes everywhere)."""
+    if value is None:
+        return None
+    from datetime import datetime, timezone
+
+    if value.isdigit():
+        return int(value) / 1000.0
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    path = args.config or DEMO_CONFIG
+    try:
+        overrides = parse_origin_overrides(args.origin)
+        now = parse_now(args.now)
+        config = load_config(path, origin_overrides=overrides)
+    except ConfigError as exc:
+        print(f"edgesim: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"edgesim: --now: expected ISO8601 or epoch milliseconds ({exc})", file=sys.stderr)
+        return 2
+    for warning in config.warnings:
+        print(f"edgesim: warning: {path}: {warning}", file=sys.stderr)
+    try:
+        asyncio.run(_serve(config, args, overrides, now))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"edgesim: cannot listen: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"edgesim: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[str, str], now: float | None) -> None:
+    import uvicorn
+
+    bundled = await start_bundled_origins(config.settings.bundled_origins, skip=overrides)
+    if bundled:
+        assert config.source is not None
+        config = load_config(config.source, origin_overrides={**{k: s.url for k, s in bundled.items()}, **overrides})
+    host = args.host or config.settings.host
+    port = args.port if args.port is not None else config.settings.port
+    options = EdgeOptions(pop=args.pop, now=now, seed=args.seed, observers=[ConsoleObserver()])
+    app = build_edge_app(config, options)
+    sock = bind_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn_config(app, host=host, port=bound_port))
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"edgesim: {config.distribution.domain_name} at http://{shown_host}:{bound_port}/", file=sys.stderr)
+    for origin in config.distribution.origins.values():
+        print(f"edgesim:   origin {origin.id} -> {origin.base_url()}", file=sys.stderr, flush=True)
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        for origin_server in bundled.values():
+            await origin_server.stop()
+
+
+async def start_bundled_origins(bundled: dict[str, BundledOrigin], *, skip: dict[str, str]) -> dict[str, BackgroundServer]:
+    """Start the `Edgesim.BundledOrigins` in this process on free loopback ports."""
+    from origins.echo import echo_app
+    from origins.flaky import flaky_app
+    from origins.slow import slow_app
+    from origins.static import DEMO_SITE, static_app
+
+    apps = {
+        "echo": lambda spec: echo_app,
+        "slow": lambda spec: slow_app,
+        "flaky": lambda spec: flaky_app,
+        "static": lambda spec: static_app(spec.root or DEMO_SITE, cache_control=spec.cache_control),
+    }
+    servers = {}
+    for origin_id, spec in bundled.items():
+        if origin_id in skip:
+            continue
+        server = BackgroundServer(apps[spec.kind](spec), log_level="error")
+        await server.start()
+        servers[origin_id] = server
+    return servers
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The viewer-facing ASGI app: HTTP in, `EdgeRequest` to the pipeline, the answer back out.
+
+A Starlette app with one catch-all route, so that lifespan and routing are Starlette's;
+the route's endpoint speaks raw ASGI to keep the raw path and the header case and order
+CloudFront keeps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any, Protocol
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from edgesim.edge.exchange import Exchange
+from edgesim.edge.model import EdgeRequest, EdgeResponse, Headers
+from edgesim.edge.pipeline import Pipeline
+from edgesim.edge.server import HEADER_NAMES_EXTENSION
+
+log = logging.getLogger("edgesim.app")
+
+Observer = Callable[[Exchange], None]
+
+
+class Runtime(Protocol):
+    """Something with worker processes or engines to start with the app and stop after it."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def request_from_scope(scope: Scope, body: bytes) -> EdgeRequest:
+    """Build the model from an ASGI scope, restoring header names as the viewer spelled them."""
+    raw_headers = scope["headers"]
+    names = scope.get("extensions", {}).get(HEADER_NAMES_EXTENSION)
+    if names is not None and len(names) == len(raw_headers):
+        pairs = [(n.decode("latin-1"), v.decode("latin-1")) for n, (_, v) in zip(names, raw_headers)]
+    else:
+        pairs = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw_headers]
+    client = scope.get("client") or ("127.0.0.1", 0)
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    return EdgeRequest(
+        method=scope["method"],
+        uri=raw_path.decode("latin-1").split("?", 1)[0],
+        querystring=scope.get("query_string", b"").decode("latin-1"),
+        headers=Headers(pairs),
+        body=body,
+        client_ip=client[0],
+        client_port=client[1],
+        http_version=scope.get("http_version", "1.1"),
+        scheme=scope.get("scheme", "http"),
+    )
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def send_response(response: EdgeResponse, send: Send, *, head: bool) -> None:
+    """Write the response; a bytes body gets an exact Content-Length, a stream is passed through."""
+    headers = response.headers
+    if isinstance(response.body, (bytes, bytearray)) and not head and response.status not in (204, 304):
+        headers.set("Content-Length", str(len(response.body)))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers],
+        }
+    )
+    if head:
+        await _drain(response)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    if isinstance(response.body, (bytes, bytearray)):
+        await send({"type": "http.response.body", "body": bytes(response.body), "more_body": False})
+        return
+    async for chunk in response.body:
+        if chunk:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _drain(response: EdgeResponse) -> None:
+    if not isinstance(response.body, (bytes, bytearray)):
+        async for _ in response.body:
+            pass
+
+
+class EdgeEndpoint:
+    """The raw ASGI endpoint behind the catch-all route."""
+
+    def __init__(self, pipeline: Pipeline, observers: Iterable[Observer] = ()) -> None:
+        self.pipeline = pipeline
+        self.observers = list(observers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = request_from_scope(scope, await read_body(receive))
+        exchange = await self.pipeline.handle(request)
+        assert exchange.response is not None
+        await send_response(exchange.response, send, head=request.method == "HEAD")
+        for observe in self.observers:
+            try:
+                observe(exchange)
+            except Exception:
+                log.exception("observer %r failed", observe)
+
+
+def build_app(
+    pipeline: Pipeline, *, runtimes: Iterable[Runtime] = (), observers: Iterable[Observer] = ()
+) -> Starlette:
+    """The edge as a Starlette app; `runtimes` start before the first request and stop after the last."""
+    runtimes = list(runtimes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        await pipeline.start()
+        for runtime in runtimes:
+            await runtime.start()
+        try:
+            yield {}
+        finally:
+            for runtime in reversed(runtimes):
+                await runtime.close()
+            await pipeline.close()
+
+    endpoint = EdgeEndpoint(pipeline, observers)
+    app = Starlette(routes=[Route("/{path:path}", endpoint=endpoint)], lifespan=lifespan)
+    app.state.pipeline = pipeline
+    return app

@@ -1,0 +1,56 @@
+"""The record of one viewer request's walk through the edge.
+
+The pipeline fills it in as it goes; observers (console line, access log, traces,
+dashboard) read it afterwards and never reach into the pipeline itself.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from edgesim.config.model import CacheBehavior
+from edgesim.edge.hooks import EdgeContext
+from edgesim.edge.model import EdgeRequest, EdgeResponse
+
+
+@dataclass
+class Stage:
+    """One step and how long it took, in milliseconds (Server-Timing, bench, dashboard)."""
+
+    name: str
+    duration_ms: float
+    detail: str = ""
+
+
+@dataclass
+class HookRun:
+    event_type: str
+    function: str
+    duration_ms: float
+    outcome: str
+    logs: list[str] = field(default_factory=list)
+    version: str | None = None
+
+
+@dataclass
+class Exchange:
+    context: EdgeContext
+    viewer_request: EdgeRequest
+    behavior: CacheBehavior | None = None
+    response: EdgeResponse | None = None
+    result_type: str = "Miss"
+    detailed_result_type: str = "Miss"
+    error_reason: str = ""
+    stages: list[Stage] = field(default_factory=list)
+    hooks: list[HookRun] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
+    started_perf: float = field(default_factory=time.perf_counter)
+
+    def stage(self, name: str, since: float, detail: str = "") -> None:
+        """Record a stage that began at `since` (a perf_counter reading) and ends now."""
+        self.stages.append(Stage(name, (time.perf_counter() - since) * 1000.0, detail))
+
+    @property
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started_perf) * 1000.0

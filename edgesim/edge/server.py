@@ -1,0 +1,93 @@
+"""Serve an ASGI app with uvicorn, keeping the header case the viewer sent.
+
+ASGI lower-cases header names; CloudFront keeps the viewer's spelling (Lambda@Edge shows
+it as each header's `key`). The protocol below records the original names in a scope
+extension; the app pairs them back with the lower-cased list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+HEADER_NAMES_EXTENSION = "edgesim.header_names"
+
+
+class CaseKeepingHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, plus the header names as they arrived."""
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._header_names: list[bytes] = []
+        self.scope["extensions"] = {HEADER_NAMES_EXTENSION: self._header_names}  # type: ignore[typeddict-unknown-key]
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_names.append(name)
+        super().on_header(name, value)
+
+
+def uvicorn_config(app: Any, *, host: str, port: int, sock: socket.socket | None = None, log_level: str = "warning") -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=CaseKeepingHttpToolsProtocol,
+        loop="uvloop" if _has_uvloop() else "asyncio",
+        lifespan="auto",
+        log_level=log_level,
+        access_log=False,
+        server_header=False,
+        date_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=3,
+    )
+
+
+def _has_uvloop() -> bool:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class BackgroundServer:
+    """A uvicorn server on an already bound socket, run as a task of the current loop."""
+
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+        self.sock = bind_socket(host, port)
+        self.host, self.port = self.sock.getsockname()[:2]
+        self.server = uvicorn.Server(uvicorn_config(app, host=host, port=self.port, log_level=log_level))
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        self.server.config.setup_event_loop = lambda: None  # type: ignore[method-assign]
+        self._task = asyncio.create_task(self.server.serve(sockets=[self.sock]))
+        while not self.server.started:
+            if self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            await self._task
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock

@@ -1,0 +1,1 @@
+"""Small origins to develop edgesim against: static files, echo, slow and flaky."""
