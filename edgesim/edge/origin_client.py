@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
+from yarl import URL
 
 from edgesim.config.model import Origin
 from edgesim.edge.errors import (
@@ -76,7 +77,8 @@ class OriginClient:
         """Send the request, retrying as CloudFront does; raise OriginError when it gives up."""
         await self.start()
         assert self._session is not None
-        url = origin.base_url(viewer_scheme) + request.target
+        # encoded=True: the path and query go out byte for byte as the viewer sent them.
+        url = URL(origin.base_url(viewer_scheme) + request.target, encoded=True)
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=origin.connection_timeout, sock_read=origin.read_timeout
         )

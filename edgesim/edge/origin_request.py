@@ -8,7 +8,7 @@ X-Amz-Cf-Id, the origin's custom headers and its OriginPath.
 from __future__ import annotations
 
 from edgesim.config.model import CacheBehavior, Origin
-from edgesim.edge.cloudfront_headers import HOP_BY_HOP
+from edgesim.edge.cloudfront_headers import HOP_BY_HOP, strip_hop_by_hop
 from edgesim.edge.header_rules import is_disallowed
 from edgesim.edge.model import EdgeRequest, Headers
 from edgesim.edge.origin_client import OriginRequest
@@ -23,9 +23,11 @@ def viewer_values_for(request: EdgeRequest, behavior: CacheBehavior) -> tuple[He
     """Viewer headers and query string that reach the origin, and the lower-case names forwarded by policy.
 
     Without cache and origin request policies loaded, every viewer header except the ones
-    CloudFront always strips is forwarded, and so is the whole query string.
+    CloudFront always strips or replaces (Host, User-Agent) is forwarded, and so is the
+    whole query string.
     """
-    headers = Headers((n, v) for n, v in request.headers if _passes(n))
+    viewer = strip_hop_by_hop(request.headers)
+    headers = Headers((n, v) for n, v in viewer if _passes(n) and n.lower() not in ("host", "user-agent"))
     return headers, request.querystring, {n.lower() for n, _ in headers}
 
 

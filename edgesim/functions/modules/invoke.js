@@ -1,0 +1,100 @@
+// Last script of every context: take away what CloudFront lacks, then define the two
+// entry points Python calls for each request (__edgesim_invoke, __edgesim_finish).
+(function (env, global) {
+  "use strict";
+  var v2 = env.runtime === "cloudfront-js-2.0";
+
+  env.removed.forEach(function (path) {
+    var parts = path.split("."), target = global, i = 0;
+    if (parts[0] === "TypedArray") { target = Object.getPrototypeOf(Int8Array); i = 1; }
+    for (; target && i < parts.length - 1; i++) target = target[parts[i]];
+    if (target) delete target[parts[parts.length - 1]];
+  });
+
+  function errorText(e) {
+    if (e !== null && typeof e === "object" && typeof e.message === "string") {
+      return (typeof e.name === "string" && e.name ? e.name : "Error") + ": " + e.message;
+    }
+    try { return "Error: " + String(e); } catch (x) { return "Error: uncaught exception"; }
+  }
+
+  function settle(state, failed, value) {
+    state.settled = true;
+    // QuickJS throws null when it cannot even allocate the out-of-memory error.
+    if (failed) { state.error = errorText(value); state.nullThrown = value === null; }
+    else state.value = value;
+  }
+
+  // Returns true when the run is over, false when an async handler awaits something
+  // (Python then drains the job queue and calls __edgesim_finish).
+  global.__edgesim_invoke = function (eventJson, nowMs, rawQueryJson, eventType, edgeJson) {
+    var state = {
+      eventType: eventType, edgeLocation: JSON.parse(edgeJson), logs: [], logBytes: 0,
+      logsTruncated: false, warnings: [], originCalls: [], customLog: null, kvsQueue: [], kvsAsked: [],
+      settled: false, value: undefined, error: null, nullThrown: false
+    };
+    env.state = state;
+    env.now = nowMs;
+    try {
+      var event = JSON.parse(eventJson);
+      if (v2 && event.request !== null && typeof event.request === "object") {
+        var raw = JSON.parse(rawQueryJson);
+        Object.defineProperty(event.request, "rawQueryString", {
+          value: function rawQueryString() { return raw === null ? undefined : raw; },
+          writable: true, configurable: true
+        });
+      }
+      var handler = env.factory(env.require);
+      if (typeof handler !== "function") {
+        throw new ReferenceError("handler is not defined: the code must declare function handler(event)");
+      }
+      var out = handler(event);
+      if (v2 && out !== null && typeof out === "object" && typeof out.then === "function") {
+        out.then(function (v) { settle(state, false, v); }, function (e) { settle(state, true, e); });
+        return false;
+      }
+      settle(state, false, out);
+    } catch (e) {
+      settle(state, true, e);
+    }
+    return true;
+  };
+
+  // KeyValueStore reads waiting for Python: [{op, key}], answered in the same order.
+  global.__edgesim_kvs_requests = function () {
+    var state = env.state;
+    state.kvsAsked = state.kvsQueue;
+    state.kvsQueue = [];
+    return JSON.stringify(state.kvsAsked.map(function (r) { return { op: r.op, key: r.key }; }));
+  };
+  global.__edgesim_kvs_answer = function (answersJson) {
+    var answers = JSON.parse(answersJson), asked = env.state.kvsAsked;
+    env.state.kvsAsked = [];
+    for (var i = 0; i < asked.length; i++) asked[i].resolve(answers[i]);
+  };
+
+  global.__edgesim_finish = function () {
+    var state = env.state;
+    env.state = null;
+    Object.getOwnPropertyNames(global).forEach(function (name) {
+      if (!baseline[name]) delete global[name];
+    });
+    var out = {
+      settled: state.settled, error: state.error, nullThrown: state.nullThrown, returned: state.value !== undefined,
+      value: state.value === undefined ? null : state.value, invalid: null,
+      logs: state.logs, logsTruncated: state.logsTruncated, warnings: state.warnings,
+      originCalls: state.originCalls, customLog: state.customLog
+    };
+    try {
+      return JSON.stringify(out);
+    } catch (e) {
+      out.value = null;
+      out.invalid = "the returned object cannot be serialised: " + errorText(e);
+      return JSON.stringify(out);
+    }
+  };
+
+  delete global.__edgesim_env;
+  var baseline = Object.create(null);
+  Object.getOwnPropertyNames(global).forEach(function (name) { baseline[name] = true; });
+})(__edgesim_env, globalThis);

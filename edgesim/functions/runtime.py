@@ -1,0 +1,214 @@
+"""One warm QuickJS context per function, with CloudFront's limits around each run.
+
+A context is built once (about 150 µs plus the modules) and reused for every request.
+Per-request isolation comes from the loader's factory (the function's top level runs
+again for each request) and from deleting any global a run added. A run that hits the
+memory cap or the compute budget leaves the context in an unknown state, so the
+context is dropped and rebuilt before the next run.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import quickjs
+
+from edgesim.functions import surface
+from edgesim.functions.kvs import KeyValueStore
+from edgesim.functions.limits import (
+    KVS_KEY_LIMIT,
+    LOG_LIMIT,
+    MEMORY_LIMIT,
+    RUNTIMES,
+    ComputeBudget,
+)
+from edgesim.functions.loader import factory_script
+from edgesim.functions.static_check import StaticCheckError, check, parse
+
+
+class LoadError(Exception):
+    """The function cannot be loaded (bad runtime, refused code); CloudFront would not deploy it."""
+
+
+@dataclass
+class Run:
+    """What one invocation produced, before any translation back to HTTP.
+
+    `error` is set when the function threw, ran out of memory or past its budget, in
+    CloudFront's `<ErrorType>: <message>` form; `value` is the returned object
+    otherwise (`returned` tells undefined apart from null).
+    """
+
+    value: Any = None
+    returned: bool = False
+    error: str | None = None
+    limit_hit: bool = False
+    invalid: str | None = None
+    logs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    origin_calls: list[dict[str, Any]] = field(default_factory=list)
+    custom_log: str | None = None
+    seconds: float = 0.0
+    utilization: int = 0
+
+
+@functools.cache
+def _module_source(name: str) -> str:
+    return resources.files("edgesim.functions").joinpath("modules", f"{name}.js").read_text("utf-8")
+
+
+class Engine:
+    """A loaded CloudFront Function, ready to run events."""
+
+    def __init__(
+        self,
+        name: str,
+        source: str,
+        runtime: str,
+        *,
+        store: KeyValueStore | None = None,
+        budget: ComputeBudget | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if runtime not in RUNTIMES:
+            raise LoadError(f"unknown runtime {runtime!r} (expected one of {', '.join(RUNTIMES)})")
+        if store is not None and runtime != surface.V2:
+            raise LoadError("a KeyValueStore needs runtime cloudfront-js-2.0")
+        tree = parse(source)
+        findings = check(source, runtime, tree)
+        if findings:
+            raise LoadError(str(StaticCheckError(findings)))
+        self.name = name
+        self.runtime = runtime
+        self.store = store
+        self.budget = budget or ComputeBudget()
+        self._seed = seed
+        self._script = factory_script(source, tree)
+        self._context: quickjs.Context | None = None
+        self._build()
+
+    def _build(self) -> None:
+        context = quickjs.Context()
+        env = {
+            "runtime": self.runtime,
+            "removed": list(surface.REMOVED[self.runtime]),
+            "seed": self._seed,
+            "hasKvs": self.store is not None,
+            "limits": {"log": LOG_LIMIT, "kvsKey": KVS_KEY_LIMIT},
+            "now": 0,
+        }
+        context.eval(f"globalThis.__edgesim_env = {json.dumps(env)};")
+        for module in surface.MODULES[self.runtime]:
+            context.eval(_module_source(module))
+        try:
+            context.eval(self._script)
+        except quickjs.JSException as exc:
+            raise LoadError(_first_line(exc)) from exc
+        context.eval(_module_source("invoke"))
+        context.set_memory_limit(context.memory()["memory_used_size"] + MEMORY_LIMIT)
+        context.set_time_limit(self.budget.stop_seconds)
+        self._invoke = context.get("__edgesim_invoke")
+        self._finish = context.get("__edgesim_finish")
+        self._kvs_requests = context.get("__edgesim_kvs_requests")
+        self._kvs_answer = context.get("__edgesim_kvs_answer")
+        self._context = context
+
+    def run(
+        self,
+        event: dict[str, Any],
+        *,
+        now_ms: float,
+        raw_query: str | None = None,
+        edge_location: dict[str, str] | None = None,
+    ) -> Run:
+        """Run the handler on `event` with the clock frozen at `now_ms`."""
+        if self._context is None:
+            self._build()
+        context = self._context
+        assert context is not None
+        event_json = json.dumps(event)
+        start = time.perf_counter()
+        try:
+            done = self._invoke(
+                event_json,
+                float(now_ms),  # an int this large would be cut to 32 bits on the way in
+                json.dumps(raw_query),
+                event.get("context", {}).get("eventType", ""),
+                json.dumps(edge_location or {}),
+            )
+            if not done:
+                self._settle(context, start + self.budget.stop_seconds)
+            out = json.loads(self._finish())
+        except (quickjs.JSException, _BudgetExceeded) as exc:
+            seconds = time.perf_counter() - start
+            self._context = None  # a run stopped mid-way leaves the context unusable
+            return Run(error=self._limit_error(exc, seconds), limit_hit=True, seconds=seconds,
+                       utilization=self.budget.utilization(seconds))
+        seconds = time.perf_counter() - start
+        run = Run(
+            value=out["value"],
+            returned=out["returned"],
+            error=out["error"],
+            invalid=out["invalid"],
+            logs=out["logs"],
+            warnings=out["warnings"],
+            origin_calls=out["originCalls"],
+            custom_log=out["customLog"],
+            seconds=seconds,
+            utilization=self.budget.utilization(seconds),
+        )
+        if out["logsTruncated"]:
+            run.warnings.append(f"console.log output was truncated at {LOG_LIMIT} bytes")
+        if not out["settled"] and run.error is None:
+            run.error = "Error: the handler's promise never settled (there are no timers or I/O to settle it)"
+        if out["nullThrown"] or (run.error and "out of memory" in run.error):
+            run.error = _memory_error(self.runtime)
+            run.limit_hit = True
+            self._context = None
+        return run
+
+    def _limit_error(self, exc: BaseException, seconds: float) -> str:
+        text = _first_line(exc)
+        if isinstance(exc, _BudgetExceeded) or "interrupted" in text:
+            return (f"InternalError: compute budget exceeded: stopped after {seconds * 1000:.1f} ms "
+                    f"(budget {self.budget.limit_ms:g} ms, stop at {self.budget.stop_factor:g}x)")
+        if "out of memory" in text or text in ("", "null"):
+            return _memory_error(self.runtime)
+        return text
+
+    def _settle(self, context: quickjs.Context, deadline: float) -> None:
+        """Drive an async handler: run queued jobs, answer KeyValueStore reads, repeat."""
+        while True:
+            while context.execute_pending_job():
+                if time.perf_counter() > deadline:
+                    raise _BudgetExceeded
+            requests = json.loads(self._kvs_requests())
+            if not requests:
+                return
+            self._kvs_answer(json.dumps([self._kvs_answer_for(r["op"], r["key"]) for r in requests]))
+
+    def _kvs_answer_for(self, op: str, key: str) -> Any:
+        if self.store is None:
+            return None
+        if op == "meta":
+            return self.store.meta()
+        value = self.store.get(key)
+        return None if value is None else {"value": value}
+
+
+class _BudgetExceeded(Exception):
+    """The job queue of an async handler kept running past the budget."""
+
+
+def _memory_error(runtime: str) -> str:
+    name = "MemoryError" if runtime == surface.V1 else "InternalError"
+    return f"{name}: memory limit exceeded (functions may use {MEMORY_LIMIT // (1024 * 1024)} MB)"
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
