@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ class Selection:
     def _norm(self, name: str) -> str:
         return name if self.case_sensitive else name.lower()
 
-    @property
+    @cached_property
     def names(self) -> frozenset[str]:
         return frozenset(self._norm(i) for i in self.items)
 
