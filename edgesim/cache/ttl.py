@@ -175,7 +175,9 @@ def cache_decision(
     if cc.forbids_caching:
         if lo > 0:
             return replace(base, store=True, ttl=lo, reason="MinTTL > 0 overrides no-cache/no-store/private")
-        return replace(base, store=True, ttl=0, reason="no-cache/no-store/private with MinTTL 0: kept only as a stale copy")
+        return replace(
+            base, store=True, ttl=0, reason="no-cache/no-store/private with MinTTL 0: kept only as a stale copy"
+        )
     header = _header_ttl(cc, headers, now)
     if header is not None:
         ttl, reason = max(lo, min(header, hi)), "header TTL clamped to [MinTTL, MaxTTL]"

@@ -15,7 +15,9 @@ from edgesim.edge.model import EdgeRequest
 
 # Device classes from the User-Agent, first match per class. CloudFront does not publish
 # its rules; these follow the common UA conventions.
-_SMART_TV = re.compile(r"SmartTV|SMART-TV|Smart-TV|HbbTV|AppleTV|GoogleTV|BRAVIA|Roku|CrKey|Web0S|WebOS|Tizen.*TV|AFT[A-Z]")
+_SMART_TV = re.compile(
+    r"SmartTV|SMART-TV|Smart-TV|HbbTV|AppleTV|GoogleTV|BRAVIA|Roku|CrKey|Web0S|WebOS|Tizen.*TV|AFT[A-Z]"
+)
 _TABLET = re.compile(r"iPad|Tablet|Kindle|Silk|PlayBook|Android(?!.*Mobile)")
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Windows Phone|BlackBerry|Opera Mini")
 _ANDROID = re.compile(r"Android")
