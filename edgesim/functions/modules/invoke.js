@@ -76,9 +76,9 @@
   global.__edgesim_finish = function () {
     var state = env.state;
     env.state = null;
-    Object.getOwnPropertyNames(global).forEach(function (name) {
-      if (!baseline[name]) delete global[name];
-    });
+    // Globals a run adds by assignment are enumerable; the built-ins are not.
+    var added = Object.keys(global);
+    for (var i = 0; i < added.length; i++) delete global[added[i]];
     var out = {
       settled: state.settled, error: state.error, nullThrown: state.nullThrown, returned: state.value !== undefined,
       value: state.value === undefined ? null : state.value, invalid: null,
@@ -95,6 +95,7 @@
   };
 
   delete global.__edgesim_env;
-  var baseline = Object.create(null);
-  Object.getOwnPropertyNames(global).forEach(function (name) { baseline[name] = true; });
+  Object.keys(global).forEach(function (name) {
+    Object.defineProperty(global, name, { enumerable: false });
+  });
 })(__edgesim_env, globalThis);

@@ -1,0 +1,133 @@
+"""CloudFront Functions as pipeline hooks: FunctionAssociations at viewer-request/-response.
+
+One warm `Engine` per function, shared by every association that names it. Nothing a
+function does can take the server down: code that does not load, a throw, a memory bomb,
+an endless loop or a malformed answer each become CloudFront's answer (`HookError` with
+503 FunctionExecutionError or 502 FunctionValidationError) and a log line on the
+`edgesim.functions` logger naming the function and the cause.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from edgesim.config.model import Association, EdgeConfig, FunctionConfig
+from edgesim.edge.hooks import VIEWER_REQUEST, VIEWER_RESPONSE, HookCall, HookError, HookResult
+from edgesim.edge.model import EdgeResponse
+from edgesim.functions.event import FunctionValidationError, build_event, read_result
+from edgesim.functions.kvs import KeyValueStore, KeyValueStoreError
+from edgesim.functions.limits import ComputeBudget
+from edgesim.functions.origins import apply_origin_calls
+from edgesim.functions.runtime import Engine, LoadError
+
+log = logging.getLogger("edgesim.functions")
+
+EXECUTION_ERROR = "FunctionExecutionError"
+VALIDATION_ERROR = "FunctionValidationError"
+EVENT_TYPES = (VIEWER_REQUEST, VIEWER_RESPONSE)
+
+
+class FunctionHookProvider:
+    """Builds the hook for each function association of a loaded config.
+
+    `now` (epoch seconds) pins every run's clock; without it each run sees the time it
+    started, as on CloudFront. `seed` makes Math.random reproducible.
+    """
+
+    def __init__(
+        self,
+        config: EdgeConfig,
+        *,
+        now: float | None = None,
+        seed: int | None = None,
+        compute_budget: ComputeBudget | None = None,
+    ) -> None:
+        self.config = config
+        self.now = now if now is not None else config.settings.now
+        self.seed = seed if seed is not None else config.settings.seed
+        self.budget = compute_budget or ComputeBudget()
+        self._engines: dict[str, Engine | str] = {}
+
+    def hook_for(self, association: Association) -> FunctionHook:
+        if association.kind != "function":
+            raise ValueError(f"FunctionHookProvider cannot run {association.kind} associations")
+        if association.event_type not in EVENT_TYPES:
+            raise ValueError(f"CloudFront Functions run at viewer events only, not {association.event_type}")
+        function = self.config.functions.get(association.name)
+        if function is None:
+            raise LookupError(f"no function named {association.name!r} in Functions")
+        return FunctionHook(self, function)
+
+    def engine(self, function: FunctionConfig) -> Engine | str:
+        """The warm engine for `function`, or why it cannot load (logged once)."""
+        if function.name not in self._engines:
+            try:
+                self._engines[function.name] = self._load(function)
+            except (OSError, UnicodeDecodeError, LoadError, KeyValueStoreError) as exc:
+                reason = f"cannot load: {exc}"
+                log.error("function %s %s", function.name, reason)
+                self._engines[function.name] = reason
+        return self._engines[function.name]
+
+    def _load(self, function: FunctionConfig) -> Engine:
+        store = None
+        if function.key_value_store:
+            path = self.config.key_value_stores.get(function.key_value_store)
+            if path is None:
+                raise LoadError(f"KeyValueStore {function.key_value_store!r} is not in KeyValueStores")
+            store = KeyValueStore.load(Path(path), function.key_value_store)
+        source = Path(function.code_path).read_text("utf-8")
+        return Engine(function.name, source, function.runtime, store=store, budget=self.budget, seed=self.seed)
+
+
+class FunctionHook:
+    """One CloudFront Function bound to a viewer event."""
+
+    def __init__(self, provider: FunctionHookProvider, function: FunctionConfig) -> None:
+        self.name = function.name
+        self._provider = provider
+        self._function = function
+        provider.engine(function)  # load now, so a broken function is reported at start-up
+
+    async def __call__(self, call: HookCall) -> HookResult:
+        response = call.response
+        if call.event_type == VIEWER_RESPONSE and response is not None and response.status >= 400:
+            return HookResult(response=response)  # CloudFront does not run it for errors
+        engine = self._provider.engine(self._function)
+        if isinstance(engine, str):
+            raise HookError(503, EXECUTION_ERROR, self.name, engine)
+        event, sent = build_event(call.event_type, call.context, call.request, response)
+        now = self._provider.now if self._provider.now is not None else time.time()
+        run = engine.run(
+            event,
+            now_ms=now * 1000.0,
+            raw_query=call.request.querystring or None,
+            edge_location={"name": call.context.pop[:3], "serverIp": "127.0.0.1", "region": call.context.region},
+        )
+        for line in run.logs:
+            log.debug("function %s: %s", self.name, line)
+        for warning in run.warnings:
+            log.warning("function %s: %s", self.name, warning)
+        if run.error is not None:
+            log.warning("function %s failed (%s): %s", self.name, EXECUTION_ERROR, run.error)
+            raise HookError(503, EXECUTION_ERROR, self.name, run.error)
+        try:
+            if run.invalid is not None:
+                raise FunctionValidationError(run.invalid)
+            result = read_result(sent, run.value if run.returned else None)
+            origin, notes = apply_origin_calls(run.origin_calls, call.origin, self._provider.config.distribution.origins)
+        except FunctionValidationError as exc:
+            log.warning("function %s failed (%s): %s", self.name, VALIDATION_ERROR, exc)
+            raise HookError(502, VALIDATION_ERROR, self.name, str(exc)) from exc
+        for note in [*sent.warnings, *notes]:
+            log.warning("function %s: %s", self.name, note)
+        outcome = HookResult(logs=list(run.logs), duration_ms=run.seconds * 1000.0)
+        if isinstance(result, EdgeResponse):
+            outcome.response = result
+        else:
+            outcome.request = result
+        if run.origin_calls:
+            outcome.origin = origin
+        return outcome
