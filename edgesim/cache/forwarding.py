@@ -16,8 +16,9 @@ from edgesim.cache.policies import CachePolicy, OriginRequestPolicy, Selection
 from edgesim.cache.viewer import ViewerInfo, cloudfront_header, is_cloudfront_header
 from edgesim.edge.model import EdgeRequest, Headers
 
-# Never forwarded, whatever a policy says: hop-by-hop and framing headers (the origin
-# client frames the body itself) and the headers CloudFront strips (spec 5.3).
+# Never passed on as the viewer sent them, whatever a policy says: hop-by-hop and framing
+# headers (the origin client frames the body itself), the headers CloudFront strips
+# (spec 5.3), and Via / X-Forwarded-For, which are rebuilt below.
 ALWAYS_STRIPPED = frozenset(
     h.lower()
     for h in (

@@ -10,7 +10,7 @@ typed, normalised objects defined here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -543,7 +543,7 @@ class _Index:
             raise UnknownPolicy(f"no {kind} with Id or name {ref!r}")
         return found
 
-    def __iter__(self) -> Iterable[Any]:
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.by_id.values())
 
 
