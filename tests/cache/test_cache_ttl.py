@@ -85,6 +85,10 @@ def test_caching_disabled_stores_nothing(catalog: PolicyCatalog) -> None:
     assert not decide(200, h(("Cache-Control", "max-age=600")), catalog.cache_policy("CachingDisabled")).store
 
 
+def test_caching_disabled_does_not_cache_errors(catalog: PolicyCatalog) -> None:
+    assert not decide(404, h(), catalog.cache_policy("CachingDisabled")).store
+
+
 def test_no_cache_set_cookie_caches_body_but_strips_set_cookie() -> None:
     d = decide(200, h(("Cache-Control", 'no-cache="Set-Cookie", max-age=60')), p())
     assert (d.store, d.ttl, d.strip_set_cookie) == (True, 60, True)
