@@ -1,0 +1,165 @@
+"""edgesim's Python runtime: a worker that speaks the Lambda Runtime API.
+
+Runs in its own interpreter (`python -I -S -u`), so it uses the standard library only. It
+imports `_HANDLER` from `LAMBDA_TASK_ROOT` (where pip-installed dependencies live too, as
+on Lambda), then loops on /invocation/next; module-scope state survives between calls.
+"""
+
+import datetime
+import http.client
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+
+BASE = "/2018-06-01/runtime"
+_real_time = time.time
+
+
+def install_clock(offset_ms: float) -> None:
+    """edgesim's fixed clock (`--now`): shift wall time the function sees, not deadlines."""
+    if not offset_ms:
+        return
+    offset = offset_ms / 1000.0
+    time.time = lambda: _real_time() + offset
+    time.time_ns = lambda: int((_real_time() + offset) * 1e9)
+
+    class ShiftedDateTime(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls.fromtimestamp(time.time(), tz)
+
+        @classmethod
+        def utcnow(cls):
+            return cls.now(datetime.timezone.utc).replace(tzinfo=None)
+
+        @classmethod
+        def today(cls):
+            return cls.now()
+
+    datetime.datetime = ShiftedDateTime
+
+
+class RuntimeApi:
+    """One keep-alive connection to edgesim's Runtime API."""
+
+    def __init__(self, address: str) -> None:
+        self.conn = http.client.HTTPConnection(address)
+
+    def call(self, method, path, body=None, headers=None):
+        self.conn.request(method, BASE + path, body=body, headers=headers or {})
+        response = self.conn.getresponse()
+        return response.status, response.headers, response.read()
+
+    def post_error(self, path, error):
+        body = json.dumps(error).encode()
+        headers = {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]}
+        self.call("POST", path, body, headers)
+
+
+class LambdaContext:
+    """The `context` argument, with the fields and method Lambda's Python runtime gives."""
+
+    def __init__(self, request_id: str, deadline_ms: int, arn: str) -> None:
+        env = os.environ
+        self.aws_request_id = request_id
+        self.invoked_function_arn = arn
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int(self._deadline_ms - _real_time() * 1000))
+
+
+class RequestIdFilter(logging.Filter):
+    request_id = None
+
+    def filter(self, record):
+        record.aws_request_id = RequestIdFilter.request_id
+        return True
+
+
+def install_logging() -> None:
+    """The root logger prints as Lambda's does: level, UTC time, request id, message."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.addFilter(RequestIdFilter())
+    formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s")
+    formatter.converter = time.gmtime
+    formatter.default_time_format = "%Y-%m-%dT%H:%M:%S"
+    formatter.default_msec_format = None
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def error_body(exc: BaseException, error_type: str | None = None) -> dict:
+    return {
+        "errorMessage": str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)),
+    }
+
+
+def load_handler(api: RuntimeApi):
+    spec = os.environ.get("_HANDLER", "lambda_function.lambda_handler")
+    module_path, _, name = spec.rpartition(".")
+    module_name = module_path.replace("/", ".")
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as exc:
+        fail_init(api, exc, "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}")
+    except ImportError as exc:
+        fail_init(api, exc, "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}")
+    except Exception as exc:
+        fail_init(api, exc, None, str(exc))
+    handler = getattr(module, name, None)
+    if not callable(handler):
+        fail_init(api, None, "Runtime.HandlerNotFound", f"Handler '{name}' missing on module '{module_name}'")
+    return handler
+
+
+def fail_init(api: RuntimeApi, exc, error_type, message) -> None:
+    body = error_body(exc, error_type) if exc else {"errorType": error_type, "stackTrace": []}
+    body["errorMessage"] = message
+    print(f"[ERROR] {body['errorType']}: {message}", flush=True)
+    api.post_error("/init/error", body)
+    sys.exit(1)
+
+
+def main() -> None:
+    install_clock(float(os.environ.get("EDGESIM_CLOCK_OFFSET_MS") or 0))
+    install_logging()
+    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+    api = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    handler = load_handler(api)
+    while True:
+        _, headers, body = api.call("GET", "/invocation/next")
+        request_id = headers["Lambda-Runtime-Aws-Request-Id"]
+        RequestIdFilter.request_id = request_id
+        context = LambdaContext(
+            request_id, int(headers["Lambda-Runtime-Deadline-Ms"]), headers["Lambda-Runtime-Invoked-Function-Arn"]
+        )
+        try:
+            result = json.dumps(handler(json.loads(body), context)).encode()
+        except Exception as exc:
+            error = error_body(exc)
+            trace = "".join(error["stackTrace"])
+            print(f"[ERROR] {error['errorType']}: {exc}\nTraceback (most recent call last):\n{trace}", flush=True)
+            api.post_error(f"/invocation/{request_id}/error", error)
+        else:
+            api.call("POST", f"/invocation/{request_id}/response", result, {"Content-Type": "application/json"})
+        RequestIdFilter.request_id = None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Warm workers per function version and region, as Lambda keeps execution environments.
+
+An invocation takes the most recently used idle worker, or starts one (a cold start,
+timed and reported) while the region's concurrency allows; beyond it the call is
+throttled. A worker that crashed, timed out or outgrew its memory is killed and
+forgotten, so the next invocation starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from dataclasses import dataclass, field
+
+from edgesim.lambdas.runtime_api import Invocation, RuntimeApiServer, error_message
+from edgesim.lambdas.worker import Worker, WorkerFailed, WorkerSpec, WorkerTimedOut
+
+# How a failure reaches the viewer: CloudFront's error class for each kind.
+EXECUTION_ERROR = "LambdaExecutionError"
+LIMIT_EXCEEDED = "LambdaLimitExceeded"
+CLOUDFRONT_ERROR_BY_KIND = {
+    "error": EXECUTION_ERROR,
+    "crash": EXECUTION_ERROR,
+    "init": EXECUTION_ERROR,
+    "memory": EXECUTION_ERROR,
+    "timeout": LIMIT_EXCEEDED,
+    "throttle": LIMIT_EXCEEDED,
+}
+OUT_OF_MEMORY_TYPES = frozenset({"MemoryError", "Runtime.OutOfMemory"})
+
+
+class ConcurrencyLimit:
+    """Concurrent executions allowed in one region (Lambda's regional quota)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+
+    def try_acquire(self) -> bool:
+        if self.in_flight >= self.limit:
+            return False
+        self.in_flight += 1
+        return True
+
+    def release(self) -> None:
+        self.in_flight -= 1
+
+
+@dataclass
+class FunctionFailure:
+    """Why an invocation produced no result: `kind` is one of CLOUDFRONT_ERROR_BY_KIND."""
+
+    kind: str
+    error_type: str
+    message: str
+
+    @property
+    def cloudfront_error(self) -> str:
+        return CLOUDFRONT_ERROR_BY_KIND[self.kind]
+
+
+@dataclass
+class InvokeResult:
+    """One invocation as Lambda reports it: the payload or the failure, logs and REPORT figures."""
+
+    request_id: str
+    payload: bytes | None
+    failure: FunctionFailure | None
+    logs: list[str] = field(default_factory=list)
+    duration_ms: float = 0.0
+    max_memory_used_mb: int = 0
+    cold_start: bool = False
+    init_ms: float | None = None
+
+    @property
+    def billed_duration_ms(self) -> int:
+        return max(1, math.ceil(self.duration_ms))
+
+
+class Pool:
+    """The workers of one function version in one region."""
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        server: RuntimeApiServer,
+        limit: ConcurrencyLimit,
+        *,
+        function_arn: str,
+        init_timeout: float = 10.0,
+    ) -> None:
+        self.spec = spec
+        self.function_arn = function_arn
+        self._server = server
+        self._limit = limit
+        self._init_timeout = init_timeout
+        self._idle: list[Worker] = []
+        self._workers: set[Worker] = set()
+        self.cold_starts = 0
+
+    @property
+    def size(self) -> int:
+        return len(self._workers)
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+    def worker_pids(self) -> list[int]:
+        return [w.pid for w in self._workers if w.pid is not None]
+
+    async def invoke(self, payload: bytes, timeout_s: float) -> InvokeResult:
+        """Run one event through a worker; never raises for the function's own failures."""
+        if not self._limit.try_acquire():
+            message = f"Rate Exceeded: concurrency limit of {self._limit.limit} reached in {self.spec.region}"
+            failure = FunctionFailure("throttle", "TooManyRequestsException", message)
+            return InvokeResult(request_id="", payload=None, failure=failure)
+        try:
+            while True:
+                result = await self._invoke_once(payload, timeout_s)
+                if result is not None:
+                    return result
+        finally:
+            self._limit.release()
+
+    async def _invoke_once(self, payload: bytes, timeout_s: float) -> InvokeResult | None:
+        """One attempt; None when the worker died before it took the event (try another)."""
+        logs: list[str] = []
+        while self._idle and not self._idle[-1].alive:
+            self._workers.discard(self._idle.pop())
+        cold = not self._idle
+        init_ms = None
+        if cold:
+            worker = Worker(self.spec, self._server)
+            self._workers.add(worker)
+            self.cold_starts += 1
+            try:
+                init_ms = await worker.start(self._init_timeout)
+            except WorkerFailed as exc:
+                self._workers.discard(worker)
+                logs = worker.take_logs()
+                failure = FunctionFailure("init", exc.error_type, exc.message)
+                return InvokeResult("", None, failure, logs, cold_start=True)
+        else:
+            worker = self._idle.pop()
+        logs.extend(worker.take_logs())
+        invocation = Invocation(payload, self.function_arn, timeout_s)
+        rid = invocation.request_id
+        logs.append(f"START RequestId: {rid} Version: {self.spec.version}")
+        began = time.perf_counter()
+        failure: FunctionFailure | None = None
+        body: bytes | None = None
+        try:
+            reply = await worker.invoke(invocation)
+        except WorkerTimedOut:
+            failure = FunctionFailure("timeout", "Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds")
+        except WorkerFailed as exc:
+            if exc.before_start:
+                self._workers.discard(worker)
+                return None
+            failure = FunctionFailure("crash", exc.error_type, exc.message)
+        else:
+            if reply.ok:
+                body = reply.body
+            else:
+                failure = FunctionFailure("error", reply.error_type or "Runtime.Unknown", error_message(reply.body))
+        duration = (time.perf_counter() - began) * 1000
+        logs.extend(worker.take_logs())
+        peak = worker.peak_rss_mb()
+        ran = failure is None or failure.kind == "error"
+        if ran and (peak > self.spec.memory_mb or failure is not None and failure.error_type in OUT_OF_MEMORY_TYPES):
+            body = None
+            failure = FunctionFailure("memory", "Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
+        if failure is not None and failure.kind == "timeout":
+            logs.append(f"{_now_iso()} {rid} Task timed out after {timeout_s:.2f} seconds")
+        logs.append(f"END RequestId: {rid}")
+        report = (
+            f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {max(1, math.ceil(duration))} ms\t"
+            f"Memory Size: {self.spec.memory_mb} MB\tMax Memory Used: {peak} MB"
+        )
+        if init_ms is not None:
+            report += f"\tInit Duration: {init_ms:.2f} ms"
+        logs.append(report)
+        if failure is None or failure.kind == "error":
+            if worker.alive:
+                self._idle.append(worker)
+            else:
+                self._workers.discard(worker)
+        else:
+            await worker.kill()
+            self._workers.discard(worker)
+        return InvokeResult(rid, body, failure, logs, duration, peak, cold, init_ms)
+
+    async def close(self) -> None:
+        """Kill every worker of this pool."""
+        workers, self._workers, self._idle = list(self._workers), set(), []
+        await asyncio.gather(*(w.kill() for w in workers))
+
+
+def _now_iso() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"

@@ -1,0 +1,122 @@
+"""How each Lambda runtime is started: the command line, its defaults and its memory cap.
+
+A runtime is just a way to start a process that speaks the Runtime API. Node.js and
+Python use edgesim's bootstraps (in `bootstraps/`) with the interpreters on this
+machine; `provided.*` runs the function's own executable `bootstrap`.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+BOOTSTRAPS = Path(__file__).parent / "bootstraps"
+
+NODE_RUNTIMES = frozenset({"nodejs18.x", "nodejs20.x", "nodejs22.x"})
+PYTHON_RUNTIMES = frozenset(
+    {"python3.9", "python3.10", "python3.11", "python3.12", "python3.13"}
+)
+CUSTOM_RUNTIMES = frozenset({"provided.al2023", "provided.al2"})
+RUNTIMES = NODE_RUNTIMES | PYTHON_RUNTIMES | CUSTOM_RUNTIMES
+
+# Default handlers, as the Lambda console creates them.
+DEFAULT_HANDLER_MODULE = {"node": "index", "python": "lambda_function"}
+DEFAULT_HANDLER_FUNCTION = {"node": "handler", "python": "lambda_handler", "custom": "handler"}
+
+# Address space allowed beyond the function's memory size (RLIMIT_AS). V8 reserves about
+# 730 MB of virtual memory before running any code (measured with node 20: it hangs, not
+# fails, under a 512 MB limit), so Node gets a large margin and its heap is capped by
+# --max-old-space-size instead; the peak resident size is checked after every invocation.
+ADDRESS_SPACE_HEADROOM_MB = {"node": 1024, "python": 64, "custom": 1024}
+
+
+class RuntimeUnavailable(Exception):
+    """The runtime cannot start on this machine (e.g. no `node` on PATH)."""
+
+
+def family(runtime: str) -> str:
+    """`node`, `python` or `custom`; raises ValueError for a runtime edgesim does not know."""
+    if runtime in NODE_RUNTIMES:
+        return "node"
+    if runtime in PYTHON_RUNTIMES:
+        return "python"
+    if runtime in CUSTOM_RUNTIMES:
+        return "custom"
+    raise ValueError(f"unsupported runtime {runtime!r} (supported: {', '.join(sorted(RUNTIMES))})")
+
+
+def node_missing_reason() -> str | None:
+    """Why Node.js functions cannot run here, or None when `node` is on PATH."""
+    if shutil.which("node"):
+        return None
+    return "Node.js runtimes need `node` on PATH, and none was found"
+
+
+def default_handler(runtime: str, code_path: Path) -> str:
+    """Lambda's console default, or `<file stem>.<function>` when the code is one file."""
+    kind = family(runtime)
+    if kind == "custom":
+        return DEFAULT_HANDLER_FUNCTION["custom"]
+    module = code_path.stem if code_path.is_file() else DEFAULT_HANDLER_MODULE[kind]
+    return f"{module}.{DEFAULT_HANDLER_FUNCTION[kind]}"
+
+
+def task_root(code_path: Path) -> Path:
+    """`LAMBDA_TASK_ROOT`: the code directory (the file's directory for a single file)."""
+    return code_path.parent if code_path.is_file() else code_path
+
+
+@functools.lru_cache(maxsize=None)
+def _working_python(version: str) -> str | None:
+    """`pythonX.Y` from PATH if it really starts (pyenv shims exist for versions not installed)."""
+    found = shutil.which(f"python{version}")
+    if found is None:
+        return None
+    try:
+        probe = subprocess.run([found, "-I", "-S", "-c", ""], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found if probe.returncode == 0 else None
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    """The command that starts one worker, and the limits it runs under."""
+
+    argv: tuple[str, ...]
+    cwd: Path
+    address_space_bytes: int
+    execution_env: str
+    notes: tuple[str, ...] = ()
+
+
+def launch_plan(runtime: str, code_path: Path, memory_mb: int) -> LaunchPlan:
+    """Resolve a runtime to an interpreter on this machine (raises RuntimeUnavailable)."""
+    kind = family(runtime)
+    root = task_root(code_path)
+    limit = (memory_mb + ADDRESS_SPACE_HEADROOM_MB[kind]) * 1024 * 1024
+    env_name = f"AWS_Lambda_{runtime}"
+    if kind == "node":
+        node = shutil.which("node")
+        if node is None:
+            raise RuntimeUnavailable(node_missing_reason())
+        argv = (node, f"--max-old-space-size={memory_mb}", str(BOOTSTRAPS / "node_runtime.js"))
+        return LaunchPlan(argv, root, limit, env_name)
+    if kind == "python":
+        version = runtime.removeprefix("python")
+        python = _working_python(version)
+        notes: tuple[str, ...] = ()
+        if python is None:
+            python = sys.executable
+            here = f"{sys.version_info.major}.{sys.version_info.minor}"
+            notes = (f"{runtime}: python{version} not found on PATH, running with Python {here}",)
+        argv = (python, "-I", "-S", "-u", str(BOOTSTRAPS / "python_runtime.py"))
+        return LaunchPlan(argv, root, limit, env_name, notes)
+    bootstrap = root / "bootstrap"
+    if not bootstrap.is_file():
+        raise RuntimeUnavailable(f"{runtime}: no executable 'bootstrap' in {root}")
+    return LaunchPlan((str(bootstrap),), root, limit, env_name)

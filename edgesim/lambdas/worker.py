@@ -1,0 +1,256 @@
+"""One worker: a real process behind its own Runtime API channel.
+
+The process gets Lambda's environment and nothing of edgesim's (no host secrets), its
+own process group (so whatever it starts dies with it) and an address-space rlimit.
+Its stdout and stderr share one pipe that is read without blocking; after each reply the
+pipe is drained, so every line the function wrote before answering lands in that
+invocation's logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import resource
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edgesim.lambdas.runtime_api import Channel, Invocation, RuntimeApiServer, RuntimeReply, error_message
+from edgesim.lambdas.runtimes import LaunchPlan
+
+PASSED_THROUGH = ("PATH", "LANG", "LC_ALL")
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything needed to start workers of one function version in one region."""
+
+    plan: LaunchPlan
+    function_name: str
+    version: str
+    handler: str
+    memory_mb: int
+    region: str
+    log_group: str
+    clock_offset_ms: float = 0.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+class WorkerFailed(Exception):
+    """The worker cannot answer: it crashed, timed out or failed its init.
+
+    `error_type` is what Lambda would report (`Runtime.ExitError`, the init error's type,
+    ...); `before_start` means the invocation never reached the function, so it can be
+    retried on another worker.
+    """
+
+    def __init__(self, error_type: str, message: str, *, before_start: bool = False) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.before_start = before_start
+
+
+class WorkerTimedOut(Exception):
+    """The invocation ran past its deadline; the worker has been killed."""
+
+
+def lambda_environment(spec: WorkerSpec, address: str, stream: str) -> dict[str, str]:
+    """The environment Lambda gives a function, plus the host's PATH and locale."""
+    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    env.update(
+        {
+            "AWS_LAMBDA_RUNTIME_API": address,
+            "_HANDLER": spec.handler,
+            "LAMBDA_TASK_ROOT": str(spec.plan.cwd),
+            "LAMBDA_RUNTIME_DIR": str(Path(spec.plan.argv[-1]).parent),
+            "AWS_EXECUTION_ENV": spec.plan.execution_env,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "TZ": ":UTC",
+        }
+    )
+    if spec.clock_offset_ms:
+        env["EDGESIM_CLOCK_OFFSET_MS"] = str(int(spec.clock_offset_ms))
+    env.update(spec.extra_env)
+    return env
+
+
+class Worker:
+    """A started process, its channel and the log lines it has written."""
+
+    def __init__(self, spec: WorkerSpec, server: RuntimeApiServer) -> None:
+        self.spec = spec
+        self._server = server
+        self._proc: asyncio.subprocess.Process | None = None
+        self._channel: Channel | None = None
+        self._log_fd = -1
+        self._partial = b""
+        self._lines: list[str] = []
+        self._exited: asyncio.Future[int] | None = None
+        self._inflight: Invocation | None = None
+        self.invocations = 0
+        self.stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{spec.version}]{os.urandom(16).hex()}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def alive(self) -> bool:
+        return self._exited is not None and not self._exited.done()
+
+    async def start(self, init_timeout: float) -> float:
+        """Spawn the process and wait for its first /next; returns the init time in ms."""
+        loop = asyncio.get_running_loop()
+        began = time.perf_counter()
+        self._channel = await self._server.open_channel()
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(read_fd, False)
+        self._log_fd = read_fd
+        limit = self.spec.plan.address_space_bytes
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                *self.spec.plan.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=write_fd,
+                stderr=write_fd,
+                cwd=self.spec.plan.cwd,
+                env=lambda_environment(self.spec, self._channel.address, self.stream),
+                start_new_session=True,
+                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+            )
+        except OSError as exc:
+            os.close(write_fd)
+            await self.kill()
+            raise WorkerFailed("Runtime.InvalidEntrypoint", f"cannot start {self.spec.plan.argv[0]}: {exc}") from exc
+        os.close(write_fd)
+        loop.add_reader(read_fd, self._read_logs)
+        self._exited = loop.create_future()
+        loop.create_task(self._watch_exit())
+        ready = self._channel.ready
+        done, _ = await asyncio.wait({ready, self._exited}, timeout=init_timeout, return_when=asyncio.FIRST_COMPLETED)
+        if ready in done and ready.result() is None:
+            return (time.perf_counter() - began) * 1000
+        if ready in done:
+            reply = ready.result()
+            assert reply is not None
+            await self.kill()
+            raise WorkerFailed(reply.error_type or "Runtime.Unknown", error_message(reply.body))
+        if self._exited in done:
+            self.drain_logs()
+            await self.kill()
+            raise WorkerFailed("Runtime.ExitError", _exit_message(self._exited.result()))
+        await self.kill()
+        raise WorkerFailed("Runtime.InitTimeout", f"Init timed out after {init_timeout:.2f} seconds")
+
+    async def invoke(self, invocation: Invocation) -> RuntimeReply:
+        """Hand one event to the process and wait for its reply, its death or the deadline."""
+        assert self._channel is not None and self._exited is not None
+        self.invocations += 1
+        self._inflight = invocation
+        self._channel.dispatch(invocation)
+        try:
+            return await asyncio.wait_for(asyncio.shield(invocation.reply), invocation.timeout_s)
+        except asyncio.TimeoutError:
+            await self.kill()
+            raise WorkerTimedOut() from None
+        finally:
+            self._inflight = None
+            self.drain_logs()
+
+    def peak_rss_mb(self) -> int:
+        """The process's peak resident memory (VmHWM), in MB, as Lambda's REPORT shows it."""
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as status:
+                for line in status:
+                    if line.startswith(b"VmHWM:"):
+                        return -(-int(line.split()[1]) // 1024)
+        except OSError:
+            pass
+        return 0
+
+    def take_logs(self) -> list[str]:
+        lines, self._lines = self._lines, []
+        return lines
+
+    def drain_logs(self) -> None:
+        """Read what the process has written so far (it wrote it before it answered)."""
+        if self._log_fd >= 0:
+            self._read_logs()
+
+    async def kill(self) -> None:
+        """Kill the whole process group and release the channel and pipe."""
+        if self._proc is not None and self._proc.returncode is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            await self._proc.wait()
+        if self._log_fd >= 0:
+            self._read_logs()
+        if self._log_fd >= 0:
+            self._close_log_pipe()
+        if self._channel is not None:
+            await self._server.close_channel(self._channel)
+
+    async def _watch_exit(self) -> None:
+        assert self._proc is not None and self._exited is not None
+        code = await self._proc.wait()
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)  # children left behind
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._exited.set_result(code)
+        inv = self._inflight
+        if inv is not None and not inv.reply.done():
+            self.drain_logs()
+            before_start = inv.started == 0.0
+            inv.reply.set_exception(
+                WorkerFailed("Runtime.ExitError", _exit_message(code), before_start=before_start)
+            )
+
+    def _read_logs(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._log_fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno != errno.EBADF:
+                    raise
+                return
+            if not chunk:
+                self._close_log_pipe()
+                return
+            data = self._partial + chunk
+            *complete, self._partial = data.split(b"\n")
+            self._lines.extend(line.decode("utf-8", "replace").rstrip("\r") for line in complete)
+
+    def _close_log_pipe(self) -> None:
+        asyncio.get_running_loop().remove_reader(self._log_fd)
+        os.close(self._log_fd)
+        self._log_fd = -1
+        if self._partial:
+            self._lines.append(self._partial.decode("utf-8", "replace"))
+            self._partial = b""
+
+
+def _exit_message(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name.removeprefix("SIG").lower()
+        except ValueError:
+            name = str(-code)
+        return f"Runtime exited with error: signal: {name}"
+    return f"Runtime exited with error: exit status {code}"
