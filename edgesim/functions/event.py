@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from edgesim.edge.header_rules import header_violations, is_disallowed
+from edgesim.edge.header_rules import header_violations
+from edgesim.edge.header_rules import is_disallowed as _is_disallowed
 from edgesim.edge.hooks import VIEWER_REQUEST, VIEWER_RESPONSE, EdgeContext
 from edgesim.edge.model import EdgeRequest, EdgeResponse, Headers
 from edgesim.functions.limits import URL_LIMIT
@@ -32,10 +34,15 @@ _BAD_QUERY = re.compile(r"[\x00-\x20\x7f#]")
 _BAD_URI = re.compile(r"[\x00-\x20\x7f]")
 
 
+# The same few header names come by on every request.
+is_disallowed = functools.lru_cache(maxsize=4096)(_is_disallowed)
+
+
 class FunctionValidationError(Exception):
     """The function returned something CloudFront refuses (a 502); the message says what."""
 
 
+@functools.lru_cache(maxsize=4096)
 def recase(name: str) -> str:
     """CloudFront's output casing: each hyphen-separated word capitalised (`x-webp` -> `X-Webp`)."""
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
@@ -59,16 +66,24 @@ class Sent:
     cookies_shown: dict[str, list[Item]]
     cookies_raw: dict[str, list[Item]]
     cookie_lines: list[str]
+    sent_maps: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
 def build_event(
     event_type: str, context: EdgeContext, request: EdgeRequest, response: EdgeResponse | None = None
 ) -> tuple[dict[str, Any], Sent]:
-    """The event for `event_type`, and the record needed to read the function's answer."""
+    """The event for `event_type`, and the record needed to read the function's answer.
+
+    The record shares the event's maps (to spot untouched entries cheaply), so the
+    event is sent to the function as JSON and not changed in place.
+    """
     request_raw, request_hidden, cookie_lines = _split_headers(request.headers, "cookie")
     query = _parse_query(request.querystring)
     request_cookies = _parse_request_cookies(cookie_lines)
+    request_headers_map = _as_map(_shown(request_raw))
+    request_cookies_map = _as_map(_shown(request_cookies))
+    query_map = _as_map(query)
     event: dict[str, Any] = {
         "version": "1.0",
         "context": {
@@ -81,24 +96,29 @@ def build_event(
         "request": {
             "method": request.method,
             "uri": _text(request.uri),
-            "querystring": _as_map(query),
-            "headers": _as_map(_shown(request_raw)),
-            "cookies": _as_map(_shown(request_cookies)),
+            "querystring": query_map,
+            "headers": request_headers_map,
+            "cookies": request_cookies_map,
         },
     }
+    sent_maps = {"querystring": query_map}
     if event_type == VIEWER_RESPONSE:
         if response is None:
             raise ValueError("a viewer-response event needs the response")
         headers_raw, hidden, lines = _split_headers(response.headers, "set-cookie")
         cookies_raw = _parse_response_cookies(lines)
+        headers_map, cookies_map = _as_map(_shown(headers_raw)), _as_map(_shown(cookies_raw))
         event["response"] = {
             "statusCode": response.status,
             "statusDescription": response.status_description or _phrase(response.status),
-            "headers": _as_map(_shown(headers_raw)),
-            "cookies": _as_map(_shown(cookies_raw)),
+            "headers": headers_map,
+            "cookies": cookies_map,
         }
     else:
         headers_raw, hidden, lines, cookies_raw = request_raw, request_hidden, cookie_lines, request_cookies
+        headers_map, cookies_map = request_headers_map, request_cookies_map
+    sent_maps["headers"] = headers_map
+    sent_maps["cookies"] = cookies_map
     sent = Sent(
         event_type=event_type,
         request=request,
@@ -110,6 +130,7 @@ def build_event(
         cookies_shown=_shown(cookies_raw),
         cookies_raw=cookies_raw,
         cookie_lines=lines,
+        sent_maps=sent_maps,
     )
     return event, sent
 
@@ -154,9 +175,11 @@ def _read_request(sent: Sent, value: dict[str, Any]) -> EdgeRequest:
     querystring = _read_query(sent, value.get("querystring", {}))
     if len(uri) + 1 + len(querystring) >= URL_LIMIT:
         raise FunctionValidationError(f"uri plus query string must be under {URL_LIMIT} characters")
-    headers = _merge("headers", sent.headers_shown, sent.headers_raw, value.get("headers", {}), lower=True)
+    headers = _merge("headers", sent.headers_shown, sent.headers_raw, value.get("headers", {}), lower=True,
+                     sent_map=sent.sent_maps["headers"])
     _check_headers(sent, headers)
-    cookies = _merge("cookies", sent.cookies_shown, sent.cookies_raw, value.get("cookies", {}))
+    cookies = _merge("cookies", sent.cookies_shown, sent.cookies_raw, value.get("cookies", {}),
+                     sent_map=sent.sent_maps["cookies"])
     out = _header_list(sent, headers)
     if cookies == sent.cookies_raw:
         out.extend(("Cookie", line) for line in sent.cookie_lines)
@@ -182,7 +205,8 @@ def _read_response(sent: Sent, value: dict[str, Any], *, generated: bool) -> Edg
         description = original.status_description if keep and original else ""
     before_shown = {} if generated else sent.headers_shown
     before_raw = {} if generated else sent.headers_raw
-    headers = _merge("headers", before_shown, before_raw, value.get("headers", {}), lower=True)
+    headers = _merge("headers", before_shown, before_raw, value.get("headers", {}), lower=True,
+                     sent_map=None if generated else sent.sent_maps["headers"])
     if generated:
         bad = [n for n in headers if is_disallowed(n)]
         if bad:
@@ -191,7 +215,8 @@ def _read_response(sent: Sent, value: dict[str, Any], *, generated: bool) -> Edg
         _check_headers(sent, headers)
     cookies_before = {} if generated else sent.cookies_shown
     cookies_raw = {} if generated else sent.cookies_raw
-    cookies = _merge("cookies", cookies_before, cookies_raw, value.get("cookies", {}), attributes=True)
+    cookies = _merge("cookies", cookies_before, cookies_raw, value.get("cookies", {}), attributes=True,
+                     sent_map=None if generated else sent.sent_maps["cookies"])
     body: bytes | Any = b"" if original is None else original.body
     if "body" in value:
         body = _read_body(value["body"])
@@ -238,7 +263,7 @@ def _read_query(sent: Sent, value: Any) -> str:
     if isinstance(value, str):
         built = value[1:] if value.startswith("?") else value
     else:
-        merged = _merge("querystring", sent.query, sent.query, value)
+        merged = _merge("querystring", sent.query, sent.query, value, sent_map=sent.sent_maps["querystring"])
         if merged == sent.query:
             return sent.request.querystring
         built = "&".join(f"{n}={v}" for n, items in merged.items() for v, _ in items)
@@ -277,6 +302,7 @@ def _merge(
     *,
     lower: bool = False,
     attributes: bool = False,
+    sent_map: dict[str, Any] | None = None,
 ) -> dict[str, list[Item]]:
     """Apply spec §1.6's write-back rules to one returned map.
 
@@ -287,7 +313,11 @@ def _merge(
     if not isinstance(after, dict):
         raise FunctionValidationError(f"{field_name} must be an object")
     out: dict[str, list[Item]] = {}
+    sent_map = sent_map or {}
     for name, entry in after.items():
+        if name in sent_map and sent_map[name] == entry:
+            out.setdefault(name, []).extend(raw[name])  # untouched: as received, no checks needed
+            continue
         key = name.lower() if lower else name
         if lower:
             if not _TOKEN.match(name):
@@ -345,6 +375,8 @@ def _utf8(what: str, text: str) -> bytes:
 
 def _text(value: str) -> str:
     """A value as a function sees it: bytes that are not UTF-8 are read as ISO-8859-1."""
+    if value.isascii():
+        return value
     try:
         value.encode("utf-8")
         return value

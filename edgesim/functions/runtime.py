@@ -57,6 +57,10 @@ class Run:
     utilization: int = 0
 
 
+# Compact and without the cycle check: the event is plain data built by event.py.
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
 @functools.cache
 def _module_source(name: str) -> str:
     return resources.files("edgesim.functions").joinpath("modules", f"{name}.js").read_text("utf-8")
@@ -131,19 +135,28 @@ class Engine:
             self._build()
         context = self._context
         assert context is not None
-        event_json = json.dumps(event)
+        event_json = _encode(event)
+        edge_json = json.dumps(edge_location) if edge_location else "{}"
+        if raw_query is not None and not raw_query.isascii():
+            # Strings cross into QuickJS as UTF-8: undecodable bytes are read as ISO-8859-1.
+            data = raw_query.encode("utf-8", "surrogateescape")
+            try:
+                raw_query = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raw_query = data.decode("latin-1")
         start = time.perf_counter()
         try:
-            done = self._invoke(
+            outcome = self._invoke(
                 event_json,
                 float(now_ms),  # an int this large would be cut to 32 bits on the way in
-                json.dumps(raw_query),
+                raw_query,
                 event.get("context", {}).get("eventType", ""),
-                json.dumps(edge_location or {}),
+                edge_json,
             )
-            if not done:
+            if outcome is None:
                 self._settle(context, start + self.budget.stop_seconds)
-            out = json.loads(self._finish())
+                outcome = self._finish()
+            out = json.loads(outcome)
         except (quickjs.JSException, _BudgetExceeded) as exc:
             seconds = time.perf_counter() - start
             self._context = None  # a run stopped mid-way leaves the context unusable

@@ -11,8 +11,15 @@
   }
 
   function utf8Encode(str) {
-    var out = [];
-    for (var i = 0; i < str.length; i++) {
+    var n = str.length, ascii = new Uint8Array(n), i;
+    for (i = 0; i < n; i++) {
+      var a = str.charCodeAt(i);
+      if (a >= 0x80) break;
+      ascii[i] = a;
+    }
+    if (i === n) return ascii; // the common case: no multi-byte characters
+    var out = Array.prototype.slice.call(ascii, 0, i);
+    for (; i < str.length; i++) {
       var c = str.charCodeAt(i);
       if (c < 0x80) {
         out.push(c);

@@ -25,11 +25,12 @@
     else state.value = value;
   }
 
-  // Returns true when the run is over, false when an async handler awaits something
-  // (Python then drains the job queue and calls __edgesim_finish).
-  global.__edgesim_invoke = function (eventJson, nowMs, rawQueryJson, eventType, edgeJson) {
+  // Returns the run's outcome as JSON (see finish) when it is over, or null when an
+  // async handler awaits something: Python then drains the job queue, answers
+  // KeyValueStore reads and calls __edgesim_finish.
+  global.__edgesim_invoke = function (eventJson, nowMs, rawQuery, eventType, edgeJson) {
     var state = {
-      eventType: eventType, edgeLocation: JSON.parse(edgeJson), logs: [], logBytes: 0,
+      eventType: eventType, edgeLocation: edgeJson === "{}" ? {} : JSON.parse(edgeJson), logs: [], logBytes: 0,
       logsTruncated: false, warnings: [], originCalls: [], customLog: null, kvsQueue: [], kvsAsked: [],
       settled: false, value: undefined, error: null, nullThrown: false
     };
@@ -38,9 +39,8 @@
     try {
       var event = JSON.parse(eventJson);
       if (v2 && event.request !== null && typeof event.request === "object") {
-        var raw = JSON.parse(rawQueryJson);
         Object.defineProperty(event.request, "rawQueryString", {
-          value: function rawQueryString() { return raw === null ? undefined : raw; },
+          value: function rawQueryString() { return rawQuery === null ? undefined : rawQuery; },
           writable: true, configurable: true
         });
       }
@@ -51,13 +51,13 @@
       var out = handler(event);
       if (v2 && out !== null && typeof out === "object" && typeof out.then === "function") {
         out.then(function (v) { settle(state, false, v); }, function (e) { settle(state, true, e); });
-        return false;
+        return null;
       }
       settle(state, false, out);
     } catch (e) {
       settle(state, true, e);
     }
-    return true;
+    return finish();
   };
 
   // KeyValueStore reads waiting for Python: [{op, key}], answered in the same order.
@@ -73,7 +73,7 @@
     for (var i = 0; i < asked.length; i++) asked[i].resolve(answers[i]);
   };
 
-  global.__edgesim_finish = function () {
+  function finish() {
     var state = env.state;
     env.state = null;
     // Globals a run adds by assignment are enumerable; the built-ins are not.
@@ -92,7 +92,8 @@
       out.invalid = "the returned object cannot be serialised: " + errorText(e);
       return JSON.stringify(out);
     }
-  };
+  }
+  global.__edgesim_finish = finish;
 
   delete global.__edgesim_env;
   Object.keys(global).forEach(function (name) {
