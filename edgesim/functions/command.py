@@ -82,13 +82,10 @@ def test_function(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     try:
         engine = Engine(name, source, args.runtime, store=store, seed=args.seed)
     except LoadError as exc:
-        return _result(summary, "0", [], ERROR_PREFIX + _as_error(str(exc)), "", None, 0, []), True
+        return _result(summary, "0", [], ERROR_PREFIX + _as_error(str(exc)), "", Run()), True
     outcome = engine.run(event, now_ms=now_ms, raw_query=_raw_query(event), edge_location=EDGE_LOCATION)
     error, output = _output(args.event_type, outcome)
-    micros = round(outcome.seconds * 1e6)
-    result = _result(summary, str(outcome.utilization), outcome.logs, error, output,
-                     outcome.origin_calls, micros, outcome.warnings)
-    return result, bool(error)
+    return _result(summary, str(outcome.utilization), outcome.logs, error, output, outcome), bool(error)
 
 
 def _output(event_type: str, outcome: Run) -> tuple[str, str]:
@@ -109,9 +106,7 @@ def _result(
     logs: list[str],
     error: str,
     output: str,
-    origin_calls: list[dict[str, Any]] | None,
-    micros: int,
-    warnings: list[str],
+    outcome: Run,
 ) -> dict[str, Any]:
     return {
         "TestResult": {
@@ -122,10 +117,11 @@ def _result(
             "FunctionOutput": output,
         },
         "Edgesim": {
-            "origin": origin_calls[-1] if origin_calls else None,
-            "originCalls": origin_calls or [],
-            "durationMicros": micros,
-            "warnings": warnings,
+            "origin": outcome.origin_calls[-1] if outcome.origin_calls else None,
+            "originCalls": outcome.origin_calls,
+            "durationMicros": round(outcome.seconds * 1e6),
+            "customLogData": outcome.custom_log,
+            "warnings": outcome.warnings,
         },
     }
 

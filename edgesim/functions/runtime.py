@@ -15,12 +15,14 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 import quickjs
 
 from edgesim.functions import surface
 from edgesim.functions.kvs import KeyValueStore
 from edgesim.functions.limits import (
+    CUSTOM_LOG_LIMIT,
     KVS_KEY_LIMIT,
     LOG_LIMIT,
     MEMORY_LIMIT,
@@ -52,7 +54,7 @@ class Run:
     logs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     origin_calls: list[dict[str, Any]] = field(default_factory=list)
-    custom_log: str | None = None
+    custom_log: str | None = None  # cf.logCustomData's last call, URL-encoded and cut as CloudFront logs it
     seconds: float = 0.0
     utilization: int = 0
 
@@ -171,7 +173,7 @@ class Engine:
             logs=out["logs"],
             warnings=out["warnings"],
             origin_calls=out["originCalls"],
-            custom_log=out["customLog"],
+            custom_log=None if out["customLog"] is None else quote(out["customLog"], safe="")[:CUSTOM_LOG_LIMIT],
             seconds=seconds,
             utilization=self.budget.utilization(seconds),
         )

@@ -152,6 +152,12 @@ def test_origin_helpers_show_in_the_edgesim_block(tmp_path: Path, capsys) -> Non
     assert printed["Edgesim"]["origin"] == {"helper": "updateRequestOrigin", "arguments": [{"domainName": "eu.example.com"}]}
 
 
+def test_log_custom_data_shows_in_the_edgesim_block(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = "import cf from 'cloudfront';\nfunction handler(e) { cf.logCustomData('ab=b'); return e.request; }"
+    _, printed = invoke(tmp_path, code, capsys=capsys)
+    assert printed["Edgesim"]["customLogData"] == "ab%3Db"
+
+
 def test_raw_query_string_is_rebuilt_from_the_test_events_querystring(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     event = {"request": {**EVENT["request"], "querystring": {"a": {"value": "1"},
                                                              "b": {"value": "x", "multiValue": [{"value": "x"}, {"value": "y"}]}}}}

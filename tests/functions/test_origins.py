@@ -145,10 +145,12 @@ def test_distribution_tenant_is_not_available_on_a_standard_distribution() -> No
     assert outcome.error.startswith("TypeError: the distributionTenant module is not available")
 
 
-def test_log_custom_data_keeps_the_last_call() -> None:
-    outcome = run("import cf from 'cloudfront';\nfunction handler(e) { cf.logCustomData('a'); cf.logCustomData('b');"
+def test_log_custom_data_keeps_the_last_call_url_encoded_and_cut_at_800_bytes() -> None:
+    outcome = run("import cf from 'cloudfront';\nfunction handler(e) { cf.logCustomData('a'); cf.logCustomData('b c');"
                   " return e.request; }", V2)
-    assert outcome.custom_log == "b"
+    assert outcome.custom_log == "b%20c"
+    long = run("import cf from 'cloudfront';\nfunction handler(e) { cf.logCustomData('/'.repeat(500)); return e.request; }", V2)
+    assert long.custom_log == "%2F" * 266 + "%2"
 
 
 def test_cloudfront_module_does_not_exist_in_1_0() -> None:
