@@ -201,8 +201,7 @@ def _read_response(sent: Sent, value: dict[str, Any], *, generated: bool) -> Edg
         raise FunctionValidationError("statusDescription must be a string")
     original = None if generated else sent.response
     if description is None:
-        keep = original is not None and original.status == status and original.status_description
-        description = original.status_description if keep and original else ""
+        description = original.status_description if original is not None and original.status == status else ""
     before_shown = {} if generated else sent.headers_shown
     before_raw = {} if generated else sent.headers_raw
     headers = _merge("headers", before_shown, before_raw, value.get("headers", {}), lower=True,
