@@ -13,6 +13,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
+from edgesim.lambdas.logs import timestamp
 from edgesim.lambdas.runtime_api import Invocation, RuntimeApiServer, error_message
 from edgesim.lambdas.worker import Worker, WorkerFailed, WorkerSpec, WorkerTimedOut
 
@@ -173,7 +174,7 @@ class Pool:
             body = None
             failure = FunctionFailure("memory", "Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
         if failure is not None and failure.kind == "timeout":
-            logs.append(f"{_now_iso()} {rid} Task timed out after {timeout_s:.2f} seconds")
+            logs.append(f"{timestamp()} {rid} Task timed out after {timeout_s:.2f} seconds")
         logs.append(f"END RequestId: {rid}")
         report = (
             f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {max(1, math.ceil(duration))} ms\t"
@@ -197,7 +198,3 @@ class Pool:
         workers, self._workers, self._idle = list(self._workers), set(), []
         await asyncio.gather(*(w.kill() for w in workers))
 
-
-def _now_iso() -> str:
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"

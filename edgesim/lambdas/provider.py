@@ -1,0 +1,204 @@
+"""Lambda@Edge behind the pipeline's hook interface.
+
+`LambdaHookProvider` builds one hook per association; every hook shares one Runtime API
+server and one set of pools (per function version, region and memory size), as Lambda
+keeps replicas per region. A hook builds the event, runs it on a worker, validates the
+result and hands the pipeline a request, a response or CloudFront's error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from edgesim.config.model import Association, EdgeConfig, LambdaConfig
+from edgesim.edge.hooks import REQUEST_EVENTS, VIEWER_REQUEST, VIEWER_RESPONSE, HookCall, HookError, HookResult
+from edgesim.lambdas.event import SentEvent, build_event
+from edgesim.lambdas.logs import LogSink, function_log_group, timestamp, validation_log_group
+from edgesim.lambdas.pool import EXECUTION_ERROR, ConcurrencyLimit, InvokeResult, Pool
+from edgesim.lambdas.runtime_api import RuntimeApiServer
+from edgesim.lambdas.runtimes import RuntimeUnavailable, launch_plan
+from edgesim.lambdas.validation import ValidationFailure, read_result
+from edgesim.lambdas.worker import WorkerSpec
+
+VALIDATION_ERROR = "LambdaValidationError"
+# Spec 3.1: viewer triggers run with 5 s and 128 MB, origin triggers with 30 s and the
+# function's own memory size.
+VIEWER_EVENTS = frozenset({VIEWER_REQUEST, VIEWER_RESPONSE})
+TIMEOUT_LIMIT_S = {"viewer": 5.0, "origin": 30.0}
+VIEWER_MEMORY_MB = 128
+REGIONAL_CONCURRENCY = 1000
+
+
+def trigger_limits(lam: LambdaConfig, event_type: str) -> tuple[float, int]:
+    """(timeout seconds, memory MB) a function runs with at this event."""
+    viewer = event_type in VIEWER_EVENTS
+    limit = TIMEOUT_LIMIT_S["viewer" if viewer else "origin"]
+    timeout = min(lam.timeout, limit) if lam.timeout else limit
+    memory = VIEWER_MEMORY_MB if viewer else lam.memory_size
+    return timeout, memory
+
+
+class LambdaRuntime:
+    """The Runtime API server, the pools and the log sink every Lambda@Edge hook shares."""
+
+    def __init__(
+        self,
+        *,
+        log_dir: Path | None = None,
+        console: TextIO | None = None,
+        concurrency: int = REGIONAL_CONCURRENCY,
+        init_timeout: float = 10.0,
+        now: float | None = None,
+    ) -> None:
+        self.server = RuntimeApiServer()
+        self.sink = LogSink(log_dir, console)
+        self._concurrency = concurrency
+        self._init_timeout = init_timeout
+        self._clock_offset_ms = (now - time.time()) * 1000 if now is not None else 0.0
+        self._limits: dict[str, ConcurrencyLimit] = {}
+        self._pools: dict[tuple[str, str, str, int], Pool] = {}
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def close(self) -> None:
+        """Kill every worker and stop the server."""
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.close()
+        await self.server.close()
+
+    def pools(self) -> list[Pool]:
+        return list(self._pools.values())
+
+    def pool(self, lam: LambdaConfig, version: str, region: str, memory_mb: int, arn: str) -> Pool:
+        """The pool for this function version in this region (raises RuntimeUnavailable)."""
+        key = (lam.name, version, region, memory_mb)
+        pool = self._pools.get(key)
+        if pool is None:
+            plan = launch_plan(lam.runtime, lam.code_path, memory_mb)
+            for note in plan.notes:
+                self.sink.write(region, function_log_group(lam.name), [note])
+            spec = WorkerSpec(
+                plan=plan,
+                function_name=f"us-east-1.{lam.name}",
+                version=version,
+                handler=lam.handler,
+                memory_mb=memory_mb,
+                region=region,
+                log_group=function_log_group(lam.name),
+                clock_offset_ms=self._clock_offset_ms,
+            )
+            limit = self._limits.setdefault(region, ConcurrencyLimit(self._concurrency))
+            pool = Pool(spec, self.server, limit, function_arn=arn, init_timeout=self._init_timeout)
+            self._pools[key] = pool
+        return pool
+
+
+@dataclass
+class LambdaOutcome:
+    """Everything one invocation produced: the hook's result or its error, plus Lambda's figures."""
+
+    invoke: InvokeResult | None
+    result: HookResult | None = None
+    error: HookError | None = None
+    error_type: str | None = None
+    error_message: str = ""
+
+
+class LambdaEdgeHook:
+    """One function version bound to one event type of one behavior."""
+
+    def __init__(self, runtime: LambdaRuntime, lam: LambdaConfig, association: Association) -> None:
+        self.runtime = runtime
+        self.lam = lam
+        self.association = association
+        self.version = association.version or "1"
+        self.name = f"{lam.name}:{self.version}"
+
+    async def __call__(self, call: HookCall) -> HookResult:
+        outcome = await self.run(call)
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.result is not None
+        return outcome.result
+
+    async def run(self, call: HookCall) -> LambdaOutcome:
+        """Invoke and validate, reporting failures as CloudFront would instead of raising."""
+        region = call.context.region
+        timeout, memory = trigger_limits(self.lam, call.event_type)
+        try:
+            pool = self.runtime.pool(self.lam, self.version, region, memory, self.association.arn)
+        except RuntimeUnavailable as exc:
+            return self._fail(None, 503, EXECUTION_ERROR, "Runtime.Unavailable", str(exc))
+        sent = build_event(call, self.association.include_body)
+        invoke = await pool.invoke(sent.payload, timeout)
+        self.runtime.sink.write(region, function_log_group(self.lam.name), invoke.logs)
+        if invoke.failure is not None:
+            failure = invoke.failure
+            return self._fail(invoke, 503, failure.cloudfront_error, failure.error_type, failure.message)
+        assert invoke.payload is not None
+        try:
+            result = self._validated(sent, invoke.payload)
+        except ValidationFailure as exc:
+            line = f"{timestamp()} {call.context.request_id} {invoke.request_id} {VALIDATION_ERROR}: {exc}"
+            self.runtime.sink.write(region, validation_log_group(call.context.distribution_id), [line])
+            return self._fail(invoke, 502, VALIDATION_ERROR, VALIDATION_ERROR, str(exc))
+        result.logs = list(invoke.logs)
+        result.duration_ms = invoke.duration_ms
+        result.version = self.version
+        return LambdaOutcome(invoke, result=result)
+
+    def _validated(self, sent: SentEvent, payload: bytes) -> HookResult:
+        try:
+            value = json.loads(payload)
+        except ValueError:
+            raise ValidationFailure("The Lambda function returned invalid JSON: the JSON output is not parsable") from None
+        request, response, origin = read_result(sent, value)
+        if sent.event_type in REQUEST_EVENTS:
+            return HookResult(request=request, response=response, origin=origin)
+        return HookResult(response=response)
+
+    def _fail(self, invoke: InvokeResult | None, status: int, name: str, error_type: str, message: str) -> LambdaOutcome:
+        reason = message if error_type == name else f"{error_type}: {message}"
+        error = HookError(status, name, self.lam.name, reason)
+        return LambdaOutcome(invoke, error=error, error_type=error_type, error_message=message)
+
+
+class LambdaHookProvider:
+    """Builds Lambda@Edge hooks for a loaded config; the app starts and closes it."""
+
+    def __init__(
+        self,
+        config: EdgeConfig,
+        *,
+        log_dir: Path | None = None,
+        console: TextIO | None = sys.stderr,
+        concurrency: int = REGIONAL_CONCURRENCY,
+        init_timeout: float = 10.0,
+    ) -> None:
+        self.config = config
+        self.runtime = LambdaRuntime(
+            log_dir=log_dir,
+            console=console,
+            concurrency=concurrency,
+            init_timeout=init_timeout,
+            now=config.settings.now,
+        )
+
+    def hook_for(self, association: Association) -> LambdaEdgeHook:
+        lam = self.config.lambdas.get(association.name)
+        if lam is None:
+            raise LookupError(f"no Lambda named {association.name!r} in Lambdas (for {association.arn})")
+        return LambdaEdgeHook(self.runtime, lam, association)
+
+    async def start(self) -> None:
+        await self.runtime.start()
+
+    async def close(self) -> None:
+        await self.runtime.close()
