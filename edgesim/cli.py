@@ -55,6 +55,7 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--now", help="freeze function clocks at ISO8601 or epoch milliseconds")
     serve.add_argument("--seed", type=int, help="seed Math.random in functions")
     serve.add_argument("--verbose", "-v", action="store_true", help="log edgesim's own decisions")
+    serve.add_argument("--quiet", "-q", action="store_true", help="no per-request line on the console")
     serve.set_defaults(func=run_serve)
 
 
@@ -119,7 +120,8 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
         config = load_config(config.source, origin_overrides={**{k: s.url for k, s in bundled.items()}, **overrides})
     host = args.host or config.settings.host
     port = args.port if args.port is not None else config.settings.port
-    options = EdgeOptions(pop=args.pop, now=now, seed=args.seed, observers=[ConsoleObserver()])
+    observers = [] if args.quiet else [ConsoleObserver()]
+    options = EdgeOptions(pop=args.pop, now=now, seed=args.seed, observers=observers)
     app = build_edge_app(config, options)
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
