@@ -17,6 +17,7 @@ from edgesim.config.load import ConfigError, load_config
 from edgesim.config.model import BundledOrigin, EdgeConfig
 from edgesim.edge.assembly import EdgeOptions, build_edge_app
 from edgesim.edge.server import BackgroundServer, bind_socket, uvicorn_config
+from edgesim.functions import command as functions_command
 from edgesim.observe.console import ConsoleObserver
 
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "edgesim.yaml"
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edgesim", description="A local Amazon CloudFront edge.")
     sub = parser.add_subparsers(metavar="COMMAND")
     _add_serve(sub)
+    functions_command.add_parser(sub)
     return parser
 
 
