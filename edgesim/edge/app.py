@@ -18,7 +18,6 @@ from starlette.types import Receive, Scope, Send
 
 from edgesim.edge.exchange import Exchange
 from edgesim.edge.model import EdgeRequest, EdgeResponse, Headers
-from edgesim.edge.pipeline import Pipeline
 from edgesim.edge.server import HEADER_NAMES_EXTENSION
 
 log = logging.getLogger("edgesim.app")
@@ -32,6 +31,12 @@ class Runtime(Protocol):
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+class Served(Runtime, Protocol):
+    """What the app serves: an `Edge`, which starts, stops and handles requests."""
+
+    async def handle(self, request: EdgeRequest) -> Exchange: ...
 
 
 def request_from_scope(scope: Scope, body: bytes) -> EdgeRequest:
@@ -103,13 +108,13 @@ async def _drain(response: EdgeResponse) -> None:
 class EdgeEndpoint:
     """The raw ASGI endpoint behind the catch-all route."""
 
-    def __init__(self, pipeline: Pipeline, observers: Iterable[Observer] = ()) -> None:
-        self.pipeline = pipeline
+    def __init__(self, served: Served, observers: Iterable[Observer] = ()) -> None:
+        self.served = served
         self.observers = list(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = request_from_scope(scope, await read_body(receive))
-        exchange = await self.pipeline.handle(request)
+        exchange = await self.served.handle(request)
         assert exchange.response is not None
         await send_response(exchange.response, send, head=request.method == "HEAD")
         for observe in self.observers:
@@ -119,25 +124,18 @@ class EdgeEndpoint:
                 log.exception("observer %r failed", observe)
 
 
-def build_app(
-    pipeline: Pipeline, *, runtimes: Iterable[Runtime] = (), observers: Iterable[Observer] = ()
-) -> Starlette:
-    """The edge as a Starlette app; `runtimes` start before the first request and stop after the last."""
-    runtimes = list(runtimes)
+def build_app(served: Served, *, observers: Iterable[Observer] = ()) -> Starlette:
+    """The edge as a Starlette app: `served` starts before the first request and stops after the last."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        await pipeline.start()
-        for runtime in runtimes:
-            await runtime.start()
+        await served.start()
         try:
             yield {}
         finally:
-            for runtime in reversed(runtimes):
-                await runtime.close()
-            await pipeline.close()
+            await served.close()
 
-    endpoint = EdgeEndpoint(pipeline, observers)
+    endpoint = EdgeEndpoint(served, observers)
     app = Starlette(routes=[Route("/{path:path}", endpoint=endpoint)], lifespan=lifespan)
-    app.state.pipeline = pipeline
+    app.state.edge = served
     return app

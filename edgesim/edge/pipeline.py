@@ -74,12 +74,6 @@ class Pipeline:
         self.region = region
         self.via = via_value(self.pop)
 
-    async def start(self) -> None:
-        await self.origin_client.start()
-
-    async def close(self) -> None:
-        await self.origin_client.close()
-
     async def handle(self, request: EdgeRequest) -> Exchange:
         """Serve one viewer request; never raises for anything a viewer or an origin can do."""
         context = EdgeContext(
