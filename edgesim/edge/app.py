@@ -74,11 +74,15 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def send_response(response: EdgeResponse, send: Send, *, head: bool) -> None:
-    """Write the response; a bytes body gets an exact Content-Length, a stream is passed through."""
+async def send_response(response: EdgeResponse, send: Send, *, head: bool) -> int:
+    """Write the response and return the bytes sent (status line and headers included).
+
+    A bytes body gets an exact Content-Length; a stream is passed through as it comes.
+    """
     headers = response.headers
     if isinstance(response.body, (bytes, bytearray)) and not head and response.status not in (204, 304):
         headers.set("Content-Length", str(len(response.body)))
+    sent = len(f"HTTP/1.1 {response.status} \r\n\r\n") + headers.raw_size()
     await send(
         {
             "type": "http.response.start",
@@ -89,14 +93,16 @@ async def send_response(response: EdgeResponse, send: Send, *, head: bool) -> No
     if head:
         await _drain(response)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
-        return
+        return sent
     if isinstance(response.body, (bytes, bytearray)):
         await send({"type": "http.response.body", "body": bytes(response.body), "more_body": False})
-        return
+        return sent + len(response.body)
     async for chunk in response.body:
         if chunk:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            sent += len(chunk)
     await send({"type": "http.response.body", "body": b"", "more_body": False})
+    return sent
 
 
 async def _drain(response: EdgeResponse) -> None:
@@ -116,7 +122,15 @@ class EdgeEndpoint:
         request = request_from_scope(scope, await read_body(receive))
         exchange = await self.served.handle(request)
         assert exchange.response is not None
-        await send_response(exchange.response, send, head=request.method == "HEAD")
+        exchange.request_bytes = len(request.method) + len(request.target) + 12 + request.headers.raw_size() + len(request.body)
+        exchange.first_byte_ms = exchange.elapsed_ms
+        try:
+            exchange.bytes_sent = await send_response(exchange.response, send, head=request.method == "HEAD")
+        except OSError:
+            exchange.viewer_aborted = True
+            raise
+        finally:
+            exchange.finished_ms = exchange.elapsed_ms
         for observe in self.observers:
             try:
                 observe(exchange)

@@ -46,6 +46,11 @@ class Exchange:
     hooks: list[HookRun] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     started_perf: float = field(default_factory=time.perf_counter)
+    request_bytes: int = 0
+    bytes_sent: int = 0
+    first_byte_ms: float = 0.0
+    finished_ms: float = 0.0
+    viewer_aborted: bool = False
 
     def stage(self, name: str, since: float, detail: str = "") -> None:
         """Record a stage that began at `since` (a perf_counter reading) and ends now."""
