@@ -123,8 +123,10 @@ def read_request(sent: SentEvent, result: dict[str, Any]) -> tuple[EdgeRequest, 
     if "body" in result:
         request.body = read_request_body(sent, result["body"])
     origin = None
-    if sent.event_type == ORIGIN_REQUEST and "origin" in result and sent.call.origin is not None:
-        origin = read_origin(sent, result["origin"], request.headers)
+    returned = result.get("origin")
+    # Only what the function changed is checked: the configured origin may be local (an IP).
+    if sent.event_type == ORIGIN_REQUEST and returned not in (None, sent.cf["request"].get("origin")):
+        origin = read_origin(sent, returned, request.headers)
         if origin == sent.call.origin:
             origin = None
     return request, origin
@@ -256,7 +258,7 @@ def _read_custom_origin(
     sent: SentEvent, base: Origin, fields: dict[str, Any], where: str, domain: str, path: str,
     custom: tuple[tuple[str, str], ...], url_override: str | None,
 ) -> Origin:
-    if ":" in domain or len(domain) > 253 or _is_ip(domain):
+    if domain != base.domain_name and (":" in domain or len(domain) > 253 or _is_ip(domain)):
         raise ValidationFailure(f"{where}.domainName must be a DNS name (no IP address, no ':', at most 253 characters)")
     if len(path) > 255:
         raise ValidationFailure(f"{where}.path must be at most 255 characters")

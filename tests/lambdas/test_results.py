@@ -178,3 +178,11 @@ async def test_result_carries_logs_duration_and_version(runtime, scripted_node):
 async def test_origin_passed_to_an_origin_event_is_the_configured_one(runtime, scripted_node):
     result = await run(runtime, scripted_node, "origin-request", "return {status: '200', body: request.origin.custom.customHeaders['x-origin-key'][0].value};", origin=ORIGIN)
     assert result.response.body == b"k1"
+
+
+async def test_local_ip_origin_is_accepted_when_the_function_keeps_its_domain(runtime, scripted_node):
+    local = Origin(id="dev", domain_name="127.0.0.1", http_port=3000)
+    unchanged = await run(runtime, scripted_node, "origin-request", "return request;", origin=local)
+    assert unchanged.origin is None
+    new_path = await run(runtime, scripted_node, "origin-request", "request.origin.custom.path = '/v2'; return request;", origin=local)
+    assert (new_path.origin.domain_name, new_path.origin.origin_path, new_path.origin.http_port) == ("127.0.0.1", "/v2", 3000)
