@@ -31,6 +31,11 @@ CLOUDFRONT_ERROR_BY_KIND = {
 OUT_OF_MEMORY_TYPES = frozenset({"MemoryError", "Runtime.OutOfMemory"})
 
 
+def billed_ms(duration_ms: float) -> int:
+    """Lambda bills each invocation in whole milliseconds, rounded up."""
+    return max(1, math.ceil(duration_ms))
+
+
 class ConcurrencyLimit:
     """Concurrent executions allowed in one region (Lambda's regional quota)."""
 
@@ -76,7 +81,7 @@ class InvokeResult:
 
     @property
     def billed_duration_ms(self) -> int:
-        return max(1, math.ceil(self.duration_ms))
+        return billed_ms(self.duration_ms)
 
 
 class Pool:
@@ -99,14 +104,6 @@ class Pool:
         self._idle: list[Worker] = []
         self._workers: set[Worker] = set()
         self.cold_starts = 0
-
-    @property
-    def size(self) -> int:
-        return len(self._workers)
-
-    @property
-    def idle(self) -> int:
-        return len(self._idle)
 
     def worker_pids(self) -> list[int]:
         return [w.pid for w in self._workers if w.pid is not None]
@@ -177,7 +174,7 @@ class Pool:
             logs.append(f"{timestamp()} {rid} Task timed out after {timeout_s:.2f} seconds")
         logs.append(f"END RequestId: {rid}")
         report = (
-            f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {max(1, math.ceil(duration))} ms\t"
+            f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {billed_ms(duration)} ms\t"
             f"Memory Size: {self.spec.memory_mb} MB\tMax Memory Used: {peak} MB"
         )
         if init_ms is not None:

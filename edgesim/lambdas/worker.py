@@ -99,7 +99,6 @@ class Worker:
         self._lines: list[str] = []
         self._exited: asyncio.Future[int] | None = None
         self._inflight: Invocation | None = None
-        self.invocations = 0
         self.stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{spec.version}]{os.urandom(16).hex()}"
 
     @property
@@ -157,7 +156,6 @@ class Worker:
     async def invoke(self, invocation: Invocation) -> RuntimeReply:
         """Hand one event to the process and wait for its reply, its death or the deadline."""
         assert self._channel is not None and self._exited is not None
-        self.invocations += 1
         self._inflight = invocation
         self._channel.dispatch(invocation)
         try:

@@ -323,3 +323,22 @@ def _alive(pid: int) -> bool:
             return "zombie" not in status.read()
     except OSError:
         return False
+
+
+async def test_concurrent_invocations_run_on_separate_warm_workers(runtime, code_dir):
+    import asyncio
+
+    code = write_code(code_dir / "py-parallel", {"lambda_function.py": """
+        import os, time
+        def lambda_handler(event, context):
+            time.sleep(0.3)
+            return {"status": "200", "body": str(os.getpid())}
+    """})
+    hook = make_hook(runtime, code, runtime_name="python3.12")
+    began = asyncio.get_running_loop().time()
+    results = await asyncio.gather(*(hook(make_call("viewer-request")) for _ in range(3)))
+    assert asyncio.get_running_loop().time() - began < 0.85
+    pids = {r.response.body for r in results}
+    assert len(pids) == 3
+    again = await asyncio.gather(*(hook(make_call("viewer-request")) for _ in range(3)))
+    assert {r.response.body for r in again} == pids
