@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from tests.conftest import config_from, custom_origin, distribution
 from tests.lambdas.helpers import requires_node, write_code

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
+import re
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -83,7 +83,8 @@ async def test_node_context_object(runtime, code_dir):
     assert seen["invokedFunctionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:node-context:1"
     assert seen["memoryLimitInMB"] == "128"
     assert seen["logGroupName"] == "/aws/lambda/us-east-1.node-context"
-    assert seen["logStreamName"].endswith(next(iter(w.stream for w in [_any_worker(runtime, "node-context")])))
+    assert seen["logStreamName"] == _only_worker(runtime, "node-context").stream
+    assert re.match(r"^\d{4}/\d{2}/\d{2}/\[1\][0-9a-f]{32}$", seen["logStreamName"])
     assert 1000 < seen["remaining"] <= 2000
     assert seen["waits"] is True
     assert seen["region"] == "eu-central-1"
@@ -312,9 +313,10 @@ async def test_fixed_clock_shifts_the_time_functions_see(code_dir):
     assert year == "2020" and 1577836800 <= int(seconds) < 1577836860
 
 
-def _any_worker(runtime: LambdaRuntime, name: str):
+def _only_worker(runtime: LambdaRuntime, name: str):
     pool = next(p for p in runtime.pools() if p.spec.function_name == f"us-east-1.{name}")
-    return next(iter(pool._workers))
+    (worker,) = pool._workers
+    return worker
 
 
 def _alive(pid: int) -> bool:
@@ -326,8 +328,6 @@ def _alive(pid: int) -> bool:
 
 
 async def test_concurrent_invocations_run_on_separate_warm_workers(runtime, code_dir):
-    import asyncio
-
     code = write_code(code_dir / "py-parallel", {"lambda_function.py": """
         import os, time
         def lambda_handler(event, context):
