@@ -93,12 +93,22 @@ def custom_origin(origin_id: str, port: int, **extra: Any) -> dict[str, Any]:
     return {"Id": origin_id, "DomainName": "127.0.0.1", "CustomOriginConfig": config, **extra}
 
 
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
 def distribution(origins: list[dict[str, Any]], default: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
-    """A minimal DistributionConfig document around the given origins (first one is the default target)."""
+    """A DistributionConfig around the given origins (the first is the default target).
+
+    The default behavior is an API behavior: nothing cached, every viewer header but Host
+    forwarded (Managed-CachingDisabled with Managed-AllViewerExceptHostHeader).
+    """
     behavior = {
         "TargetOriginId": origins[0]["Id"],
         "ViewerProtocolPolicy": "allow-all",
-        "ForwardedValues": {"QueryString": True, "Cookies": {"Forward": "all"}},
+        "CachePolicyId": CACHING_DISABLED,
+        "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST,
         "AllowedMethods": {"Quantity": 7, "Items": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]},
     }
     behavior.update(default or {})

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from edgesim.cache.params import cookie_pairs, normalized_accept_encoding, query_pairs
 from edgesim.cache.policies import CachePolicy, OriginRequestPolicy, Selection
 from edgesim.cache.viewer import ViewerInfo, cloudfront_header, is_cloudfront_header
+from edgesim.edge.cloudfront_headers import strip_hop_by_hop
 from edgesim.edge.model import EdgeRequest, Headers
 
 # Never passed on as the viewer sent them, whatever a policy says: hop-by-hop and framing
@@ -114,7 +115,7 @@ def origin_request_for(
     """
     out = Headers()
     custom = {n.lower() for n, _ in custom_headers}
-    for name, value in request.headers:
+    for name, value in strip_hop_by_hop(request.headers):
         lower = name.lower()
         if lower in ALWAYS_STRIPPED or lower.startswith(ALWAYS_STRIPPED_PREFIXES):
             continue

@@ -137,6 +137,9 @@ def build_config(
     label = str(source) if source else "(config)"
     if findings.errors or distribution is None:
         raise ConfigError(label, findings.errors or [("DistributionConfig", "is required")])
+    config_errors = _policy_errors(distribution, policies)
+    if config_errors:
+        raise ConfigError(label, config_errors)
     warnings = ()
     if findings.unread:
         warnings = ("edgesim does not emulate these fields and ignores them: " + ", ".join(sorted(set(findings.unread))),)
@@ -152,6 +155,38 @@ def build_config(
         source=source,
         warnings=warnings,
     )
+
+
+def _policy_errors(distribution: Distribution, policies: dict[str, dict[str, dict[str, Any]]]) -> list[tuple[str, str]]:
+    """Custom policies that break CloudFront's rules, and behaviors naming policies that do not exist."""
+    from edgesim.cache.policies import PolicyCatalog, PolicyConfigError, UnknownPolicy
+
+    probe = EdgeConfig(
+        distribution=distribution,
+        cache_policies=policies["CachePolicies"],
+        origin_request_policies=policies["OriginRequestPolicies"],
+        response_headers_policies=policies["ResponseHeadersPolicies"],
+    )
+    try:
+        catalog = PolicyCatalog.from_config(probe)
+    except PolicyConfigError as exc:
+        return [tuple(message.split(": ", 1)) if ": " in message else (message, "is invalid") for message in exc.messages]
+    found: list[tuple[str, str]] = []
+    lookups = (
+        ("CachePolicyId", "cache_policy_id", catalog.cache_policy),
+        ("OriginRequestPolicyId", "origin_request_policy_id", catalog.origin_request_policy),
+        ("ResponseHeadersPolicyId", "response_headers_policy_id", catalog.response_headers_policy),
+    )
+    for behavior in distribution.all_behaviors():
+        for field_name, attribute, lookup in lookups:
+            ref = getattr(behavior, attribute)
+            if not ref:
+                continue
+            try:
+                lookup(ref)
+            except UnknownPolicy:
+                found.append((f"{behavior.field_path}.{field_name}", f"names no managed or custom policy with Id or name {ref!r}"))
+    return found
 
 
 def _settings(node: Node | None, cli_overrides: dict[str, str], source: Path | None, base_dir: Path) -> Settings:

@@ -19,7 +19,11 @@ from edgesim.config.model import EdgeConfig
 from edgesim.edge.app import Observer, Runtime, build_app
 from edgesim.edge.hooks import HookProvider, HookSet
 from edgesim.edge.origin_client import OriginClient
+from edgesim.edge.exchange import Exchange
+from edgesim.edge.model import EdgeRequest
 from edgesim.edge.pipeline import Pipeline
+from edgesim.edge.tiers import CacheTiers
+from edgesim.topology.places import Topology
 
 log = logging.getLogger("edgesim.edge")
 
@@ -31,6 +35,7 @@ class EdgeOptions:
     pop: str | None = None
     now: float | None = None
     seed: int | None = None
+    caching: bool = True
     observers: list[Observer] = field(default_factory=list)
 
 
@@ -65,6 +70,8 @@ class Edge:
     def __init__(self, config: EdgeConfig, options: EdgeOptions | None = None, *, hooks: HookSet | None = None) -> None:
         self.options = options or EdgeOptions()
         self.origin_client = OriginClient()
+        self.topology = Topology.from_settings(config.settings, self.options.pop)
+        self.tiers = CacheTiers(self.topology)
         self._fixed_hooks = hooks
         self._current = self._build(config)
         self._retired: list[_Generation] = []
@@ -85,7 +92,14 @@ class Edge:
             providers = runtime_providers(config, self.options)
             hooks = HookSet.from_providers(config.distribution.all_behaviors(), providers)
             runtimes = [p for p in providers.values() if hasattr(p, "start") and hasattr(p, "close")]  # type: ignore[misc]
-        pipeline = Pipeline(config, hooks=hooks, origin_client=self.origin_client, pop=self.options.pop)
+        pipeline = Pipeline(
+            config,
+            hooks=hooks,
+            origin_client=self.origin_client,
+            topology=self.topology,
+            tiers=self.tiers,
+            caching=self.options.caching,
+        )
         return _Generation(config, pipeline, runtimes)
 
     async def start(self) -> None:
@@ -123,7 +137,22 @@ class Edge:
         if generation in self._retired:
             self._retired.remove(generation)
 
-    async def handle(self, request):  # type: ignore[no-untyped-def]
+    def invalidate(self, paths: list[str]) -> int:
+        """Clear the objects CloudFront invalidation `paths` match from every tier."""
+        return self.tiers.invalidate(paths)
+
+    def cache_entries(self) -> dict[str, list[dict[str, object]]]:
+        """What each tier holds, for the control API and `edgesim cache ls`."""
+        return {
+            tier: [
+                {"key": str(e.key), "path": e.key.invalidation_path, "status": e.status, "size": e.size,
+                 "ttl_left": round(e.ttl_left, 3), "age": e.age}
+                for e in entries
+            ]
+            for tier, entries in self.tiers.entries().items()
+        }
+
+    async def handle(self, request: EdgeRequest) -> Exchange:
         """Serve one request on the current generation, counting it in flight there."""
         generation = self._current
         generation.in_flight += 1

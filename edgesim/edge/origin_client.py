@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import aiohttp
 from yarl import URL
 
+from edgesim.cache.forwarding import OriginRequest
 from edgesim.config.model import Origin
 from edgesim.edge.errors import (
     ORIGIN_COMM_ERROR,
@@ -40,16 +40,6 @@ class OriginError(Exception):
     def __init__(self, failure: EdgeFailure) -> None:
         super().__init__(failure.cause)
         self.failure = failure
-
-
-@dataclass(frozen=True)
-class OriginRequest:
-    """What goes on the wire to the origin: the target is path plus query, already final."""
-
-    method: str
-    target: str
-    headers: Headers
-    body: bytes = b""
 
 
 class OriginClient:

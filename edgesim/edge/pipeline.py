@@ -1,16 +1,28 @@
 """One viewer request through the edge, in CloudFront's order.
 
 `Pipeline.handle` reads top to bottom like ARCHITECTURE.md's flow: limits, behavior,
-viewer-request, (cache), origin-request, origin fetch with failover, origin-response,
-viewer-response, CloudFront's own headers. Each step either goes on or answers now.
+viewer-request, the two cache tiers, origin-request, origin fetch with failover,
+origin-response, storing, viewer-response, the response headers policy and CloudFront's
+own headers. Each step either goes on or answers now (`_Answer`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
 
+from edgesim.cache.compression import compress, compression_for
+from edgesim.cache.forwarding import origin_request_for
+from edgesim.cache.key import CacheKey, cache_key_for
+from edgesim.cache.policies import PolicyCatalog
+from edgesim.cache.ranges import serve_range
+from edgesim.cache.response_headers import apply_response_headers_policy
+from edgesim.cache.store import CacheEntry, CacheStore, Freshness, RequestCollapser
+from edgesim.cache.ttl import CacheDecision, cache_decision, is_cached_method
+from edgesim.cache.viewer import ViewerInfo
 from edgesim.config.model import CacheBehavior, EdgeConfig, Origin
 from edgesim.edge import errors
 from edgesim.edge.behaviors import BehaviorMatcher
@@ -36,8 +48,10 @@ from edgesim.edge.hooks import (
 )
 from edgesim.edge.limits import request_limit_failure
 from edgesim.edge.model import EdgeRequest, EdgeResponse, Headers
-from edgesim.edge.origin_client import OriginClient, OriginError, OriginRequest
-from edgesim.edge.origin_request import build_origin_request
+from edgesim.edge.origin_client import OriginClient, OriginError
+from edgesim.edge.plans import BehaviorPlan, behavior_plans, custom_errors_by_status
+from edgesim.edge.tiers import CacheTiers
+from edgesim.topology.places import Pop, Topology
 
 log = logging.getLogger("edgesim.pipeline")
 
@@ -51,10 +65,19 @@ class _Answer(Exception):
     response: EdgeResponse
     result: str
     detail: str = ""
+    status_from_origin: bool = False
+
+
+@dataclass
+class _Filled:
+    """What a trip to the origin produced for a cache key: the response and its result type."""
+
+    response: EdgeResponse
+    result: str
 
 
 class Pipeline:
-    """The edge of one distribution at one POP."""
+    """The edge of one distribution: every POP's path through the cache tiers to the origin."""
 
     def __init__(
         self,
@@ -62,30 +85,38 @@ class Pipeline:
         *,
         hooks: HookSet | None = None,
         origin_client: OriginClient | None = None,
+        topology: Topology | None = None,
+        tiers: CacheTiers | None = None,
         pop: str | None = None,
-        region: str = "us-east-1",
+        caching: bool = True,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.distribution = config.distribution
         self.matcher = BehaviorMatcher(config.distribution)
+        self.plans = behavior_plans(config, PolicyCatalog.from_config(config))
+        self.custom_errors = custom_errors_by_status(config)
         self.hooks = hooks or HookSet()
         self.origin_client = origin_client or OriginClient()
-        self.pop = pop or config.settings.pop
-        self.region = region
-        self.via = via_value(self.pop)
+        self.topology = topology or Topology.from_settings(config.settings, pop)
+        self.tiers = tiers or CacheTiers(self.topology)
+        self.caching = caching
+        self.clock = clock
+        self.collapser: RequestCollapser[_Filled] = RequestCollapser()
 
     async def handle(self, request: EdgeRequest) -> Exchange:
         """Serve one viewer request; never raises for anything a viewer or an origin can do."""
+        pop = self.topology.pop()
         context = EdgeContext(
             request_id=new_request_id(),
             distribution_id=self.distribution.id,
             distribution_domain_name=self.distribution.domain_name,
-            pop=self.pop,
-            region=self.region,
+            pop=pop.code,
+            region=pop.region,
         )
         exchange = Exchange(context=context, viewer_request=request)
         try:
-            response = await self._serve(exchange, request.copy())
+            response = await self._serve(exchange, request.copy(), pop)
         except _Answer as answer:
             response = answer.response
             exchange.result_type = answer.result
@@ -93,18 +124,19 @@ class Pipeline:
         add_viewer_response_headers(
             response.headers,
             result=exchange.result_type,
-            pop=self.pop,
+            pop=pop.code,
             request_id=context.request_id,
-            via=self.via,
+            via=via_value(pop.code),
         )
         exchange.response = response
         return exchange
 
-    async def _serve(self, exchange: Exchange, request: EdgeRequest) -> EdgeResponse:
+    async def _serve(self, exchange: Exchange, request: EdgeRequest, pop: Pop) -> EdgeResponse:
         failure = request_limit_failure(request)
         if failure:
             self._fail(exchange, failure)
         behavior = self.matcher.match(request.uri)
+        plan = self.plans[behavior.field_path]
         exchange.behavior = behavior
         self._check_method(exchange, behavior, request)
         self._check_viewer_protocol(exchange, behavior, request)
@@ -117,13 +149,292 @@ class Pipeline:
             raise _Answer(outcome.response, "FunctionGeneratedResponse")
         request = outcome.request or request
         origin = outcome.origin or origin
+        viewer = ViewerInfo.from_request(request)
 
-        response = await self._from_origin(exchange, behavior, request, origin)
-        if response.status >= 400:
+        response = await self._fetch(exchange, plan, request, origin, viewer, pop)
+        custom_error = self.custom_errors.get(response.status)
+        if custom_error is not None and custom_error.response_page_path:
+            response = await self._custom_error_page(exchange, custom_error.response_page_path, response, pop)
+            response.status = custom_error.response_code or response.status
             exchange.result_type = "Error"
+        elif response.status >= 400:
+            exchange.result_type = "Error"
+        else:
+            outcome = await self._run_hook(exchange, behavior, VIEWER_RESPONSE, request, response=response)
+            response = outcome.response or response
+        return self._with_policy_headers(plan, request, response)
+
+    async def _fetch(
+        self, exchange: Exchange, plan: BehaviorPlan, request: EdgeRequest, origin: Origin, viewer: ViewerInfo, pop: Pop
+    ) -> EdgeResponse:
+        """Through the cache tiers for cacheable requests, straight to the origin otherwise."""
+        cacheable = (
+            self.caching
+            and not plan.caches_nothing
+            and is_cached_method(request.method, plan.behavior.cached_methods)
+        )
+        if cacheable:
+            return await self._through_cache(exchange, plan, request, origin, viewer, pop)
+        return await self._from_origin(exchange, plan, request, origin, viewer)
+
+    # -- the cache tiers ---------------------------------------------------------------
+
+    async def _through_cache(
+        self, exchange: Exchange, plan: BehaviorPlan, request: EdgeRequest, origin: Origin, viewer: ViewerInfo, pop: Pop
+    ) -> EdgeResponse:
+        started = time.perf_counter()
+        key = cache_key_for(request, plan.policies.cache, self.distribution.domain_name, viewer)
+        vary_basis = self._origin_request(plan, request, origin, viewer, exchange).headers
+        pop_store = self.tiers.pop_cache(pop.code)
+        rec_store = self.tiers.rec_cache(pop.region)
+        now = self.clock()
+
+        found = pop_store.lookup(key, vary_basis)
+        if found.state is Freshness.FRESH:
+            exchange.stage("cache-edge", started, "hit")
+            exchange.result_type = "Hit"
+            return self._ranged(request, _from_entry(found.entry, now))
+        regional = rec_store.lookup(key, vary_basis)
+        if regional.state is Freshness.FRESH:
+            _copy_entry(regional.entry, pop_store, vary_basis)
+            exchange.stage("cache-rec", started, "hit")
+            exchange.result_type = "Hit"
+            return self._ranged(request, _from_entry(regional.entry, now))
+        exchange.stage("cache-lookup", started, "miss")
+
+        stale = found.entry if found.state is Freshness.STALE else regional.entry
+        stores = (pop_store, rec_store)
+
+        async def fill() -> _Filled:
+            return await self._fill(exchange, plan, request, origin, viewer, key, stale, stores, vary_basis)
+
+        if stale is not None and stale.within_stale_while_revalidate(now):
+            asyncio.get_running_loop().create_task(self.collapser.run((pop.code, key), fill))
+            exchange.result_type = "Hit"
+            return self._ranged(request, _from_entry(stale, now))
+        if plan.collapses:
+            filled, collapsed = await self.collapser.run((pop.code, key), fill)
+            if collapsed and not filled.response.is_streamed:
+                exchange.result_type = "Hit"
+                return self._ranged(request, replace(filled.response, headers=filled.response.headers.copy()))
+            if collapsed:
+                filled = await fill()
+        else:
+            filled = await fill()
+        exchange.result_type = filled.result
+        return self._ranged(request, filled.response)
+
+    async def _fill(
+        self,
+        exchange: Exchange,
+        plan: BehaviorPlan,
+        request: EdgeRequest,
+        origin: Origin,
+        viewer: ViewerInfo,
+        key: CacheKey,
+        stale: CacheEntry | None,
+        stores: tuple[CacheStore, CacheStore],
+        vary_basis: Headers,
+    ) -> _Filled:
+        """Go to the origin for a key that missed both tiers, and store what may be stored."""
+        pop_store, rec_store = stores
+        error_ttl = self._error_caching_ttl(500)
+        try:
+            response = await self._from_origin(
+                exchange, plan, request, origin, viewer, validators=stale.validators if stale else [],
+                widen_range=request.method == "GET",
+            )
+        except _Answer as answer:
+            if stale is not None and answer.status_from_origin and stale.within_stale_if_error(self.clock(), error_ttl):
+                log.info("origin failed; serving the stale copy of %s", key)
+                return _Filled(_from_entry(stale, self.clock()), "Hit")
+            raise
+        now = self.clock()
+        if response.status == 304 and stale is not None:
+            merged = stale.headers.copy()
+            for name in ("Cache-Control", "Expires", "Date", "ETag", "Last-Modified"):
+                if (value := response.headers.get(name)) is not None:
+                    merged.set(name, value)
+            decision = cache_decision(stale.status, merged, plan.policies.cache, now=now)
+            rec_store.refresh(stale, decision, response.headers)
+            _copy_entry(stale, pop_store, vary_basis)
+            return _Filled(_from_entry(stale, now), "RefreshHit")
+        if stale is not None and 500 <= response.status <= 599 and stale.within_stale_if_error(now, error_ttl):
+            return _Filled(_from_entry(stale, now), "Hit")
+
+        result = "Error" if response.status >= 400 else "Miss"
+        custom = self.custom_errors.get(response.status)
+        decision = cache_decision(
+            response.status, response.headers, plan.policies.cache, now=now,
+            error_caching_min_ttl=custom.error_caching_min_ttl if custom else None,
+        )
+        storing = decision.store and request.method == "GET"
+        if response.is_streamed:
+            if storing:
+                response.body = self._store_when_complete(response, key, decision, stores, vary_basis)
+            return _Filled(response, result)
+        response = self._compressed(plan, key, response)
+        if storing:
+            body = bytes(response.body)  # type: ignore[arg-type]
+            rec_store.put(key, response.status, response.headers, body, decision, vary_basis)
+            pop_store.put(key, response.status, response.headers, body, decision, vary_basis)
+        return _Filled(response, result)
+
+    def _store_when_complete(
+        self,
+        response: EdgeResponse,
+        key: CacheKey,
+        decision: CacheDecision,
+        stores: tuple[CacheStore, CacheStore],
+        vary_basis: Headers,
+    ) -> AsyncIterator[bytes]:
+        """Pass a streamed body through to the viewer and store it once it arrived whole."""
+        stream = response.body
+        limit = self.tiers.max_object_bytes
+        headers = response.headers.copy()
+
+        async def tee() -> AsyncIterator[bytes]:
+            parts: list[bytes] = []
+            size = 0
+            async for chunk in stream:  # type: ignore[union-attr]
+                size += len(chunk)
+                if size <= limit:
+                    parts.append(chunk)
+                yield chunk
+            if size <= limit:
+                body = b"".join(parts)
+                for store in reversed(stores):
+                    store.put(key, response.status, headers, body, decision, vary_basis)
+
+        return tee()
+
+    def _compressed(self, plan: BehaviorPlan, key: CacheKey, response: EdgeResponse) -> EdgeResponse:
+        choice = compression_for(
+            key.accept_encoding, response.status, response.headers, bytes(response.body),  # type: ignore[arg-type]
+            policy=plan.policies.cache, behavior_compress=plan.behavior.compress,
+        )
+        return compress(response, choice.encoding) if choice.encoding else response
+
+    def _ranged(self, request: EdgeRequest, response: EdgeResponse) -> EdgeResponse:
+        if request.method != "GET" or "range" not in request.headers:
             return response
-        outcome = await self._run_hook(exchange, behavior, VIEWER_RESPONSE, request, response=response)
+        return serve_range(response, request.headers.get("range"), if_range=request.headers.get("if-range"))
+
+    def _error_caching_ttl(self, status: int) -> int:
+        custom = self.custom_errors.get(status)
+        return custom.error_caching_min_ttl if custom else 10
+
+    async def _custom_error_page(self, exchange: Exchange, path: str, error: EdgeResponse, pop: Pop) -> EdgeResponse:
+        """Fetch `ResponsePagePath` through the behavior that matches it (no viewer hooks run)."""
+        page_request = EdgeRequest(method="GET", uri=path, headers=Headers([("Host", self.distribution.domain_name)]))
+        behavior = self.matcher.match(path)
+        plan = self.plans[behavior.field_path]
+        viewer = ViewerInfo.from_request(page_request)
+        try:
+            page = await self._fetch(exchange, plan, page_request, self._primary_origin(behavior), viewer, pop)
+        except _Answer as answer:
+            return answer.response
+        if page.status >= 400:
+            log.info("custom error page %s answered %d; the viewer gets that", path, page.status)
+        return page
+
+    # -- the origin ----------------------------------------------------------------------
+
+    def _origin_request(
+        self, plan: BehaviorPlan, request: EdgeRequest, origin: Origin, viewer: ViewerInfo, exchange: Exchange
+    ):  # type: ignore[no-untyped-def]
+        return origin_request_for(
+            request,
+            plan.policies.cache,
+            plan.policies.origin_request,
+            origin_domain=origin.domain_name,
+            viewer=viewer,
+            origin_path=origin.origin_path,
+            origin_is_s3=origin.is_s3,
+            custom_headers=origin.custom_headers,
+            request_id=exchange.context.request_id,
+            via=via_value(exchange.context.pop),
+        )
+
+    async def _from_origin(
+        self,
+        exchange: Exchange,
+        plan: BehaviorPlan,
+        request: EdgeRequest,
+        origin: Origin,
+        viewer: ViewerInfo,
+        *,
+        validators: list[tuple[str, str]] | None = None,
+        widen_range: bool = False,
+    ) -> EdgeResponse:
+        """origin-request, fetch, origin-response; again against the secondary of a failing group."""
+        group = self.distribution.origin_groups.get(plan.behavior.target_origin_id)
+        can_fail_over = group is not None and request.method in FAILOVER_METHODS and origin.id == group.primary
+        kwargs = dict(validators=validators or [], widen_range=widen_range)
+        try:
+            response = await self._origin_round(exchange, plan, request, origin, viewer, **kwargs)
+        except _Answer as answer:
+            if not can_fail_over or not answer.status_from_origin:
+                raise
+            log.info("origin group %s: primary %s failed, trying %s", group.id, group.primary, group.secondary)
+        else:
+            if not can_fail_over or response.status not in group.failover_status_codes:
+                return response
+            log.info("origin group %s: primary answered %d, trying %s", group.id, response.status, group.secondary)
+        secondary = self.distribution.origins[group.secondary]
+        return await self._origin_round(exchange, plan, request, secondary, viewer, **kwargs)
+
+    async def _origin_round(
+        self,
+        exchange: Exchange,
+        plan: BehaviorPlan,
+        request: EdgeRequest,
+        origin: Origin,
+        viewer: ViewerInfo,
+        *,
+        validators: list[tuple[str, str]],
+        widen_range: bool,
+    ) -> EdgeResponse:
+        forwarded = self._origin_request(plan, request, origin, viewer, exchange)
+        to_origin = replace(request, uri=request.uri, querystring=forwarded.querystring, headers=forwarded.headers)
+        outcome = await self._run_hook(exchange, plan.behavior, ORIGIN_REQUEST, to_origin, origin=origin)
+        if outcome.response is not None:
+            return outcome.response
+        sent = outcome.request or to_origin
+        origin = outcome.origin or origin
+        self._check_origin_allowed(exchange, origin)
+        headers = sent.headers.copy()
+        headers.set("X-Amz-Cf-Id", exchange.context.request_id)
+        if widen_range:
+            # CloudFront may widen a range it forwards; edgesim asks for the whole object,
+            # caches it, and cuts the viewer's range from it.
+            headers.remove("Range")
+            headers.remove("If-Range")
+        for name, value in validators:
+            headers.set(name, value)
+        path = origin.origin_path + sent.uri
+        target = f"{path}?{sent.querystring}" if sent.querystring else path
+
+        started = time.perf_counter()
+        try:
+            response = await self.origin_client.fetch(
+                origin, replace(forwarded, method=sent.method, headers=headers, body=sent.body, path=path,
+                                querystring=sent.querystring),
+                viewer_scheme=request.scheme,
+            )
+        except OriginError as exc:
+            exchange.stage("origin", started, origin.id)
+            self._fail(exchange, exc.failure, from_origin=True)
+        exchange.stage("origin", started, origin.id)
+        log.debug("origin %s %s %s -> %d", origin.id, sent.method, target, response.status)
+        response.headers = _from_origin_headers(response.headers)
+        if not plan.keeps_set_cookie:
+            response.headers.remove("Set-Cookie")
+
+        outcome = await self._run_hook(exchange, plan.behavior, ORIGIN_RESPONSE, sent, response=response, origin=origin)
         return outcome.response or response
+
+    # -- checks ------------------------------------------------------------------------
 
     def _check_method(self, exchange: Exchange, behavior: CacheBehavior, request: EdgeRequest) -> None:
         if request.method not in behavior.allowed_methods:
@@ -149,50 +460,6 @@ class Pipeline:
         origin_id = group.primary if group else behavior.target_origin_id
         return self.distribution.origins[origin_id]
 
-    async def _from_origin(
-        self, exchange: Exchange, behavior: CacheBehavior, request: EdgeRequest, origin: Origin
-    ) -> EdgeResponse:
-        """origin-request, fetch, origin-response; again against the secondary of a failing group."""
-        group = self.distribution.origin_groups.get(behavior.target_origin_id)
-        can_fail_over = group is not None and request.method in FAILOVER_METHODS and origin.id == group.primary
-        try:
-            response = await self._origin_round(exchange, behavior, request, origin)
-        except _Answer:
-            if not can_fail_over:
-                raise
-            log.info("origin group %s: primary %s failed, trying %s", group.id, group.primary, group.secondary)
-        else:
-            if not can_fail_over or response.status not in group.failover_status_codes:
-                return response
-            log.info("origin group %s: primary answered %d, trying %s", group.id, response.status, group.secondary)
-        secondary = self.distribution.origins[group.secondary]
-        return await self._origin_round(exchange, behavior, request, secondary)
-
-    async def _origin_round(
-        self, exchange: Exchange, behavior: CacheBehavior, request: EdgeRequest, origin: Origin
-    ) -> EdgeResponse:
-        outcome = await self._run_hook(exchange, behavior, ORIGIN_REQUEST, request, origin=origin)
-        if outcome.response is not None:
-            return outcome.response
-        request = outcome.request or request
-        origin = outcome.origin or origin
-        self._check_origin_allowed(exchange, origin)
-
-        started = time.perf_counter()
-        origin_request = build_origin_request(
-            request, origin, behavior, request_id=exchange.context.request_id, via=self.via
-        )
-        try:
-            response = await self.origin_client.fetch(origin, origin_request, viewer_scheme=request.scheme)
-        except OriginError as exc:
-            exchange.stage("origin", started, origin.id)
-            self._fail(exchange, exc.failure)
-        exchange.stage("origin", started, origin.id)
-        response.headers = _from_origin_headers(response.headers)
-
-        outcome = await self._run_hook(exchange, behavior, ORIGIN_RESPONSE, request, response=response, origin=origin)
-        return outcome.response or response
-
     def _check_origin_allowed(self, exchange: Exchange, origin: Origin) -> None:
         """Forward only to origins the config names (a function may pick one, not invent one)."""
         known = self.distribution.origins.get(origin.id)
@@ -212,6 +479,14 @@ class Pipeline:
             ),
         )
 
+    def _with_policy_headers(self, plan: BehaviorPlan, request: EdgeRequest, response: EdgeResponse) -> EdgeResponse:
+        policy = plan.policies.response_headers
+        if policy is None:
+            return response
+        return apply_response_headers_policy(policy, request, response, now=self.clock()).response
+
+    # -- hooks -------------------------------------------------------------------------
+
     async def _run_hook(
         self,
         exchange: Exchange,
@@ -226,6 +501,8 @@ class Pipeline:
         hook = self.hooks.get(behavior, event_type)
         if hook is None:
             return HookResult(request=request if response is None else None, response=response)
+        if response is not None and response.is_streamed:
+            await response.read()
         call = HookCall(
             event_type=event_type, context=exchange.context, request=request, response=response, origin=origin
         )
@@ -247,13 +524,32 @@ class Pipeline:
         exchange.stage(event_type, started, hook.name)
         return result
 
-    def _fail(self, exchange: Exchange, failure: EdgeFailure) -> None:
+    def _fail(self, exchange: Exchange, failure: EdgeFailure, *, from_origin: bool = False) -> None:
         exchange.error_reason = failure.cause
         log.info("%s %s: %s", failure.status, failure.detail, failure.cause)
-        raise _Answer(errors.error_page(failure.status, failure.cause, exchange.context.request_id), "Error", failure.detail)
+        page = errors.error_page(failure.status, failure.cause, exchange.context.request_id)
+        raise _Answer(page, "Error", failure.detail, status_from_origin=from_origin)
 
 
 def _from_origin_headers(headers: Headers) -> Headers:
     """What CloudFront keeps of an origin's response header block."""
     kept = strip_hop_by_hop(headers)
     return Headers((n, v) for n, v in kept if n.lower() not in DROPPED_FROM_ORIGIN_RESPONSE)
+
+
+def _from_entry(entry: CacheEntry, now: float) -> EdgeResponse:
+    """A viewer response from a cached object, with `Age` when it is not 0."""
+    headers = entry.headers.copy()
+    age = entry.age(now)
+    if age > 0:
+        headers.set("Age", str(age))
+    return EdgeResponse(entry.status, headers, entry.body)
+
+
+def _copy_entry(entry: CacheEntry, store: CacheStore, vary_basis: Headers) -> None:
+    """Put a REC object into a POP cache, keeping its age and expiry."""
+    decision = CacheDecision(store=True, ttl=entry.ttl, stale_while_revalidate=entry.stale_while_revalidate,
+                             stale_if_error=entry.stale_if_error, conditional=entry.conditional)
+    copy = store.put(entry.key, entry.status, entry.headers, entry.body, decision, vary_basis)
+    if copy is not None:
+        copy.stored_at = entry.stored_at
