@@ -1,0 +1,47 @@
+"""Function logs: each console.log / print line of a hook, tagged with where it came from.
+
+`2025-05-01T10:00:00.123Z [add-index v2 viewer-request us-east-1 <request id>] message`:
+function, version, event type, region and request id, so a line found in a file leads
+back to the request (the dashboard and the access log carry the same id).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+from edgesim.edge.exchange import Exchange
+from edgesim.observe.versions import CodeVersions
+
+
+def iso_timestamp(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch % 1 * 1000):03d}Z"
+
+
+def function_log_lines(exchange: Exchange, versions: CodeVersions | None = None) -> list[str]:
+    """Every hook log line of the exchange, tagged; a failed hook adds its error as a last line."""
+    stamp = iso_timestamp(exchange.started)
+    context = exchange.context
+    lines = []
+    for run in exchange.hooks:
+        version = run.version or (versions.current(run.function) if versions else None) or "-"
+        tag = f"[{run.function} {version} {run.event_type} {context.region} {context.request_id}]"
+        messages = list(run.logs)
+        if run.outcome != "ok":
+            messages.append(f"{run.outcome}: {exchange.error_reason}" if exchange.error_reason else run.outcome)
+        lines.extend(f"{stamp} {tag} {message}" for message in messages)
+    return lines
+
+
+class FunctionLog:
+    """Observer that writes the tagged function log lines of each request to a stream."""
+
+    def __init__(self, stream: TextIO, versions: CodeVersions | None = None) -> None:
+        self.stream = stream
+        self.versions = versions
+
+    def __call__(self, exchange: Exchange) -> None:
+        lines = function_log_lines(exchange, self.versions)
+        if lines:
+            self.stream.write("".join(line + "\n" for line in lines))
+            self.stream.flush()
