@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import time
 import uuid
@@ -156,7 +157,7 @@ class RuntimeApiServer:
             return _json(413, {"errorType": "RequestEntityTooLarge", "errorMessage": "payload too large"})
         if not channel.resolve(request.match_info["id"], RuntimeReply(True, body)):
             return _invalid_request_id()
-        return _json(202, {"status": "OK"})
+        return _accepted()
 
     async def _error(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
@@ -164,7 +165,7 @@ class RuntimeApiServer:
         reply = RuntimeReply(False, body, _error_type(request, body))
         if not channel.resolve(request.match_info["id"], reply):
             return _invalid_request_id()
-        return _json(202, {"status": "OK"})
+        return _accepted()
 
     async def _init_error(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
@@ -172,7 +173,7 @@ class RuntimeApiServer:
         if channel.ready.done():
             return _json(403, {"errorType": "InvalidStateTransition", "errorMessage": "init already done"})
         channel.ready.set_result(RuntimeReply(False, body, _error_type(request, body)))
-        return _json(202, {"status": "OK"})
+        return _accepted()
 
 
 def _error_type(request: web.Request, body: bytes) -> str:
@@ -205,10 +206,14 @@ def _json(status: int, body: dict[str, str]) -> web.Response:
     return web.json_response(body, status=status)
 
 
+def _accepted() -> web.Response:
+    return web.Response(status=202, body=b'{"status":"OK"}', content_type="application/json")
+
+
 def _invalid_request_id() -> web.Response:
     return _json(400, {"errorType": "InvalidRequestID", "errorMessage": "Invalid request ID"})
 
 
 def _trace_id() -> str:
-    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
-    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    random = os.urandom(20).hex()
+    return f"Root=1-{int(time.time()):08x}-{random[:24]};Parent={random[24:]};Sampled=0"

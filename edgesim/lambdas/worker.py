@@ -99,6 +99,7 @@ class Worker:
         self._lines: list[str] = []
         self._exited: asyncio.Future[int] | None = None
         self._inflight: Invocation | None = None
+        self._status_fd = -1
         self.stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{spec.version}]{os.urandom(16).hex()}"
 
     @property
@@ -134,6 +135,7 @@ class Worker:
             await self.kill()
             raise WorkerFailed("Runtime.InvalidEntrypoint", f"cannot start {self.spec.plan.argv[0]}: {exc}") from exc
         os.close(write_fd)
+        self._status_fd = os.open(f"/proc/{self._proc.pid}/status", os.O_RDONLY)
         loop.add_reader(read_fd, self._read_logs)
         self._exited = loop.create_future()
         loop.create_task(self._watch_exit())
@@ -169,14 +171,17 @@ class Worker:
 
     def peak_rss_mb(self) -> int:
         """The process's peak resident memory (VmHWM), in MB, as Lambda's REPORT shows it."""
+        if self._status_fd < 0:
+            return 0
         try:
-            with open(f"/proc/{self.pid}/status", "rb") as status:
-                for line in status:
-                    if line.startswith(b"VmHWM:"):
-                        return -(-int(line.split()[1]) // 1024)
+            status = os.pread(self._status_fd, 4096, 0)
         except OSError:
-            pass
-        return 0
+            return 0
+        start = status.find(b"VmHWM:")
+        if start < 0:
+            return 0
+        kilobytes = int(status[start + 6 : status.index(b"kB", start)])
+        return -(-kilobytes // 1024)
 
     def take_logs(self) -> list[str]:
         lines, self._lines = self._lines, []
@@ -199,6 +204,9 @@ class Worker:
             self._read_logs()
         if self._log_fd >= 0:
             self._close_log_pipe()
+        if self._status_fd >= 0:
+            os.close(self._status_fd)
+            self._status_fd = -1
         if self._channel is not None:
             await self._server.close_channel(self._channel)
 
