@@ -18,6 +18,7 @@ from edgesim.config.model import BundledOrigin, EdgeConfig
 from edgesim.edge.assembly import EdgeOptions, build_edge_app
 from edgesim.edge.server import BackgroundServer, bind_socket, uvicorn_config
 from edgesim.functions import command as functions_command
+from edgesim.lambdas import command as lambdas_command
 from edgesim.observe.console import ConsoleObserver
 
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "edgesim.yaml"
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(metavar="COMMAND")
     _add_serve(sub)
     functions_command.add_parser(sub)
+    lambdas_command.add_parser(sub)
     return parser
 
 

@@ -137,13 +137,10 @@ def build_config(
     label = str(source) if source else "(config)"
     if findings.errors or distribution is None:
         raise ConfigError(label, findings.errors or [("DistributionConfig", "is required")])
-    config_errors = _policy_errors(distribution, policies)
-    if config_errors:
-        raise ConfigError(label, config_errors)
     warnings = ()
     if findings.unread:
         warnings = ("edgesim does not emulate these fields and ignores them: " + ", ".join(sorted(set(findings.unread))),)
-    return EdgeConfig(
+    config = EdgeConfig(
         distribution=distribution,
         functions=functions,
         lambdas=lambdas,
@@ -155,22 +152,33 @@ def build_config(
         source=source,
         warnings=warnings,
     )
+    config_errors = _policy_errors(config) + _lambda_errors(config)
+    if config_errors:
+        raise ConfigError(label, config_errors)
+    return config
 
 
-def _policy_errors(distribution: Distribution, policies: dict[str, dict[str, dict[str, Any]]]) -> list[tuple[str, str]]:
+def _split(message: str) -> tuple[str, str]:
+    """`field.path: what is wrong` -> (field path, what is wrong)."""
+    path, sep, rest = message.partition(": ")
+    return (path, rest) if sep else (message, "is invalid")
+
+
+def _lambda_errors(config: EdgeConfig) -> list[tuple[str, str]]:
+    from edgesim.lambdas.associations import validate_lambda_associations
+
+    return [_split(message) for message in validate_lambda_associations(config)]
+
+
+def _policy_errors(config: EdgeConfig) -> list[tuple[str, str]]:
     """Custom policies that break CloudFront's rules, and behaviors naming policies that do not exist."""
     from edgesim.cache.policies import PolicyCatalog, PolicyConfigError, UnknownPolicy
 
-    probe = EdgeConfig(
-        distribution=distribution,
-        cache_policies=policies["CachePolicies"],
-        origin_request_policies=policies["OriginRequestPolicies"],
-        response_headers_policies=policies["ResponseHeadersPolicies"],
-    )
+    distribution = config.distribution
     try:
-        catalog = PolicyCatalog.from_config(probe)
+        catalog = PolicyCatalog.from_config(config)
     except PolicyConfigError as exc:
-        return [tuple(message.split(": ", 1)) if ": " in message else (message, "is invalid") for message in exc.messages]
+        return [_split(message) for message in exc.messages]
     found: list[tuple[str, str]] = []
     lookups = (
         ("CachePolicyId", "cache_policy_id", catalog.cache_policy),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edgesim.config.load import build_config
+from edgesim.config.load import ConfigError, build_config
 from edgesim.lambdas.associations import package_size, validate_lambda_associations
 from tests.lambdas.helpers import write_code
 
@@ -35,63 +35,81 @@ def config(tmp_path: Path, associations: list[dict], lambdas: dict | None = None
     return build_config(document, base_dir=tmp_path)
 
 
+def problems_of(tmp_path: Path, associations: list[dict], lambdas: dict | None = None, files: dict | None = None) -> list[str]:
+    """The loader's refusals as `field path: message` lines ([] when the config loads)."""
+    try:
+        config(tmp_path, associations, lambdas, files)
+    except ConfigError as refused:
+        return [f"{path}: {message}" for path, message in refused.errors]
+    return []
+
+
+def problems_at_load(tmp_path: Path, associations: list[dict], lambdas: dict | None = None) -> list[str]:
+    """What loading the config says (the loader refuses it with these), as `path: message` lines."""
+    try:
+        loaded = config(tmp_path, associations, lambdas)
+    except ConfigError as exc:
+        return [f"{path}: {message}" for path, message in exc.errors]
+    return validate_lambda_associations(loaded)
+
+
 def association(event: str, qualifier: str = "1", region: str = "us-east-1", **extra) -> dict:
     arn = ARN.format(name="fn", qualifier=qualifier).replace("us-east-1", region)
     return {"LambdaFunctionARN": arn, "EventType": event, **extra}
 
 
 def test_a_valid_association_has_no_problems(tmp_path):
-    assert validate_lambda_associations(config(tmp_path, [association("viewer-request")])) == []
+    assert problems_of(tmp_path, [association("viewer-request")]) == []
 
 
 def test_bare_function_name_is_accepted_as_local_shorthand(tmp_path):
-    assert validate_lambda_associations(config(tmp_path, [{"LambdaFunctionARN": "fn", "EventType": "origin-request"}])) == []
+    assert problems_of(tmp_path, [{"LambdaFunctionARN": "fn", "EventType": "origin-request"}]) == []
 
 
 def test_function_outside_us_east_1_is_refused(tmp_path):
-    problems = validate_lambda_associations(config(tmp_path, [association("viewer-request", region="eu-west-1")]))
+    problems = problems_of(tmp_path, [association("viewer-request", region="eu-west-1")])
     assert problems == [f"{BEHAVIOR_1_ITEM_0}.LambdaFunctionARN: InvalidLambdaFunctionAssociation: "
                         "The function must be in region 'us-east-1', not 'eu-west-1'"]
 
 
 @pytest.mark.parametrize("qualifier", ["$LATEST", "live"])
 def test_latest_or_alias_is_refused(tmp_path, qualifier):
-    problems = validate_lambda_associations(config(tmp_path, [association("viewer-request", qualifier=qualifier)]))
+    problems = problems_of(tmp_path, [association("viewer-request", qualifier=qualifier)])
     assert problems == [f"{BEHAVIOR_1_ITEM_0}.LambdaFunctionARN: InvalidLambdaFunctionAssociation: "
                         f"The function ARN must reference a numbered version, not '{qualifier}'"]
 
 
 def test_unqualified_arn_is_refused(tmp_path):
     item = {"LambdaFunctionARN": "arn:aws:lambda:us-east-1:123456789012:function:fn", "EventType": "viewer-request"}
-    assert "numbered version" in validate_lambda_associations(config(tmp_path, [item]))[0]
+    assert "numbered version" in problems_of(tmp_path, [item])[0]
 
 
 @pytest.mark.parametrize("event", ["origin-response", "viewer-response"])
 def test_include_body_on_a_response_event_is_refused(tmp_path, event):
-    problems = validate_lambda_associations(config(tmp_path, [association(event, IncludeBody=True)]))
+    problems = problems_of(tmp_path, [association(event, IncludeBody=True)])
     assert problems == [f"{BEHAVIOR_1_ITEM_0}.IncludeBody: InvalidLambdaFunctionAssociation: "
                         f"IncludeBody is only allowed for request events, not {event}"]
 
 
 @pytest.mark.parametrize("event", ["viewer-request", "origin-request"])
 def test_include_body_on_a_request_event_is_fine(tmp_path, event):
-    assert validate_lambda_associations(config(tmp_path, [association(event, IncludeBody=True)])) == []
+    assert problems_of(tmp_path, [association(event, IncludeBody=True)]) == []
 
 
 def test_viewer_trigger_timeout_over_5_seconds_is_refused(tmp_path):
     lambdas = {"fn": {"Runtime": "nodejs20.x", "Code": "fn", "Timeout": 30}}
-    problems = validate_lambda_associations(config(tmp_path, [association("viewer-response")], lambdas))
+    problems = problems_of(tmp_path, [association("viewer-response")], lambdas)
     assert problems == [f"{BEHAVIOR_1_ITEM_0}.LambdaFunctionARN: InvalidLambdaFunctionAssociation: "
                         "The function timeout is too large for viewer-response: 30 Max allowed: 5"]
-    assert validate_lambda_associations(config(tmp_path, [association("origin-response")], lambdas)) == []
+    assert problems_of(tmp_path, [association("origin-response")], lambdas) == []
 
 
 def test_viewer_trigger_memory_over_128_mb_is_refused(tmp_path):
     lambdas = {"fn": {"Runtime": "nodejs20.x", "Code": "fn", "MemorySize": 1024}}
-    problems = validate_lambda_associations(config(tmp_path, [association("viewer-request")], lambdas))
+    problems = problems_of(tmp_path, [association("viewer-request")], lambdas)
     assert problems == [f"{BEHAVIOR_1_ITEM_0}.LambdaFunctionARN: InvalidLambdaFunctionAssociation: "
                         "The function memory size is too large for viewer-request: 1024 Max allowed: 128"]
-    assert validate_lambda_associations(config(tmp_path, [association("origin-request")], lambdas)) == []
+    assert problems_of(tmp_path, [association("origin-request")], lambdas) == []
 
 
 def test_viewer_trigger_package_over_1_mb_is_refused(tmp_path):
@@ -120,6 +138,6 @@ def test_missing_node_is_said_clearly_at_load(tmp_path, monkeypatch):
 def test_every_problem_is_reported_at_once(tmp_path):
     lambdas = {"fn": {"Runtime": "python3.12", "Code": "fn", "MemorySize": 256, "Timeout": 10}}
     items = [association("viewer-request", qualifier="$LATEST"), association("viewer-response", IncludeBody=True)]
-    problems = validate_lambda_associations(config(tmp_path, items, lambdas))
+    problems = problems_of(tmp_path, items, lambdas)
     assert len(problems) == 6
     assert any(p.startswith("DistributionConfig.CacheBehaviors.Items[1].LambdaFunctionAssociations.Items[1].IncludeBody") for p in problems)
