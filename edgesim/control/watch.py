@@ -1,0 +1,175 @@
+"""Reload on save: watch the config, function code, KeyValueStore files and Lambda code.
+
+A change loads the config again and checks every associated CloudFront Function before
+anything is swapped in, so a broken edit leaves the last good version serving and the
+error names the file, line and column (or the config's field path). Only then does
+`edge.reload` take over, which lets requests in flight finish on the old generation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import watchfiles
+
+from edgesim.config.load import ConfigError
+from edgesim.config.model import EdgeConfig
+from edgesim.functions.provider import FunctionHookProvider
+from edgesim.functions.static_check import check
+
+log = logging.getLogger("edgesim.watch")
+
+# How often the watch wakes without changes, to notice `stop` and to signal `watching`.
+WAKE_MS = 200
+
+
+class Reloadable(Protocol):
+    """What the watcher needs of an `Edge`."""
+
+    @property
+    def config(self) -> EdgeConfig: ...
+
+    async def reload(self, config: EdgeConfig) -> None: ...
+
+
+@dataclass
+class ReloadOutcome:
+    """What one reload attempt did; `errors` are `file:line:column: message`-style lines."""
+
+    changed: list[str]
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def describe(self) -> str:
+        what = ", ".join(self.changed) or "files"
+        if self.ok:
+            return f"edgesim: reloaded ({what} changed)"
+        lines = "\n".join(f"  {e}" for e in self.errors)
+        return f"edgesim: reload failed ({what} changed); still serving the last good version:\n{lines}"
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The files and directories a config's behaviour depends on."""
+
+    files: frozenset[Path]
+    trees: frozenset[Path]
+
+    @classmethod
+    def of(cls, config: EdgeConfig) -> Watched:
+        files = {Path(f.code_path) for f in config.functions.values()}
+        files |= {Path(p) for p in config.key_value_stores.values()}
+        if config.source is not None:
+            files.add(Path(config.source))
+        trees = {Path(lam.code_path) for lam in config.lambdas.values()}
+        return cls(frozenset(p.resolve() for p in files), frozenset(p.resolve() for p in trees))
+
+    def roots(self) -> list[Path]:
+        """Directories to watch: editors often save by replacing a file, which a file watch misses."""
+        return sorted({p.parent for p in self.files} | set(self.trees))
+
+    def __contains__(self, path: object) -> bool:
+        candidate = Path(str(path)).resolve()
+        return candidate in self.files or any(candidate.is_relative_to(tree) for tree in self.trees)
+
+
+def function_load_errors(config: EdgeConfig) -> list[str]:
+    """Why any CloudFront Function the distribution associates would not load, one line each."""
+    names = {a.name for b in config.distribution.all_behaviors() for a in b.associations if a.kind == "function"}
+    provider = FunctionHookProvider(config)
+    errors: list[str] = []
+    for name in sorted(names):
+        function = config.functions[name]
+        try:
+            source = Path(function.code_path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(f"{function.code_path}: cannot read function {name}: {exc}")
+            continue
+        findings = check(source, function.runtime)
+        if findings:
+            errors.extend(f"{function.code_path}:{f.line}:{f.column}: {f.message}" for f in findings)
+            continue
+        engine = provider.engine(function)
+        if isinstance(engine, str):
+            errors.append(f"{function.code_path}: function {name} {engine}")
+    return errors
+
+
+class ConfigWatcher:
+    """Watches what the served config depends on and reloads `edge` when it changes.
+
+    `load` reads the config again (with the command line's origin overrides); each
+    listener gets every `ReloadOutcome` (the console, the dashboard). `watching` is set
+    once file events are being received.
+    """
+
+    def __init__(
+        self,
+        edge: Reloadable,
+        load: Callable[[], EdgeConfig],
+        *,
+        listeners: list[Callable[[ReloadOutcome], None]] | None = None,
+        debounce_ms: int = 400,
+        step_ms: int = 50,
+    ) -> None:
+        self.edge = edge
+        self.load = load
+        self.listeners = listeners or []
+        self.debounce_ms = debounce_ms
+        self.step_ms = step_ms
+        self.watching = asyncio.Event()
+
+    async def reload(self, changed: list[str]) -> ReloadOutcome:
+        """Load, check, and swap in the new version only if it is good."""
+        outcome = ReloadOutcome(changed)
+        try:
+            config = self.load()
+            outcome.errors = function_load_errors(config)
+            if outcome.ok:
+                await self.edge.reload(config)
+        except ConfigError as exc:
+            outcome.errors = [f"{exc.source}: {path}: {message}" for path, message in exc.errors]
+        except Exception as exc:  # a runtime that fails to start must not stop the watcher
+            log.debug("reload failed", exc_info=True)
+            outcome.errors = [f"{type(exc).__name__}: {exc}"]
+        for listener in self.listeners:
+            listener(outcome)
+        return outcome
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Watch until `stop` is set; the watched set follows the config after each reload."""
+        while not stop.is_set():
+            watched = Watched.of(self.edge.config)
+            roots = [r for r in watched.roots() if r.exists()]
+            if not roots:
+                await stop.wait()
+                return
+            async for changes in watchfiles.awatch(
+                *roots,
+                watch_filter=lambda _change, path: path in watched,
+                stop_event=stop,
+                debounce=self.debounce_ms,
+                step=self.step_ms,
+                rust_timeout=WAKE_MS,
+                yield_on_timeout=True,
+            ):
+                self.watching.set()  # the first (empty) wake-up proves the watch is in place
+                if not changes:
+                    continue
+                base = Path.cwd()
+                changed = sorted({_shown(Path(p), base) for _, p in changes})
+                await self.reload(changed)
+                if Watched.of(self.edge.config) != watched:
+                    break
+
+
+def _shown(path: Path, base: Path) -> str:
+    return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)

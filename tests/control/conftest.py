@@ -1,0 +1,106 @@
+"""An edge served from a config file on disk, with a recorder, for the control tests."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from edgesim.config.load import load_config
+from edgesim.edge.assembly import Edge, EdgeOptions, build_edge_app
+from edgesim.edge.server import BackgroundServer
+from edgesim.observe.recorder import Recorder
+from tests.conftest import custom_origin, distribution
+
+FUNCTION = """import cf from 'cloudfront';
+async function handler(event) {
+  var greeting = await cf.kvs().get('greeting');
+  console.log('greeting is ' + greeting);
+  if (event.request.uri === '/fn') {
+    return { statusCode: 200, statusDescription: 'OK',
+             headers: { 'x-code': { value: '%s' }, 'x-kvs': { value: greeting } } };
+  }
+  if (event.request.uri === '/throw') throw new Error('no greeting for ' + event.request.uri);
+  return event.request;
+}
+"""
+
+
+def save(path: Path, text: str) -> None:
+    """Write as editors save: a whole new file renamed over the old, never a half-written one."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def function_code(version: str) -> str:
+    return FUNCTION % version
+
+
+def config_document(origin_port: int, marker: str) -> dict[str, Any]:
+    origin = custom_origin("echo", origin_port, CustomHeaders={"Quantity": 1, "Items": [
+        {"HeaderName": "X-Config", "HeaderValue": marker}]})
+    document = distribution([origin], {"FunctionAssociations": {"Quantity": 1, "Items": [
+        {"FunctionARN": "arn:aws:cloudfront::123456789012:function/greet", "EventType": "viewer-request"}]}})
+    document["Functions"] = {"greet": {"Runtime": "cloudfront-js-2.0", "Code": "functions/greet.js",
+                                       "KeyValueStore": "greetings"}}
+    document["KeyValueStores"] = {"greetings": "data/greetings.json"}
+    return document
+
+
+@dataclass
+class Site:
+    """The files of a served distribution: config, one function, one KeyValueStore."""
+
+    root: Path
+    origin_port: int
+
+    @property
+    def config(self) -> Path:
+        return self.root / "edge.json"
+
+    @property
+    def function(self) -> Path:
+        return self.root / "functions" / "greet.js"
+
+    @property
+    def store(self) -> Path:
+        return self.root / "data" / "greetings.json"
+
+    def write(self, *, marker: str = "A", code: str = "A", greeting: str = "hello") -> None:
+        self.function.parent.mkdir(exist_ok=True)
+        self.store.parent.mkdir(exist_ok=True)
+        self.config.write_text(json.dumps(config_document(self.origin_port, marker)))
+        self.function.write_text(function_code(code))
+        self.store.write_text(json.dumps({"greeting": greeting}))
+
+
+@dataclass
+class Served:
+    site: Site
+    edge: Edge
+    recorder: Recorder
+    server: BackgroundServer
+    client: httpx.AsyncClient
+
+
+@pytest.fixture
+async def served(tmp_path: Path, echo_origin: Any) -> AsyncIterator[Served]:
+    """The site's edge on a free loopback port, recording every exchange."""
+    site = Site(tmp_path, echo_origin.port)
+    site.write()
+    recorder = Recorder()
+    app = build_edge_app(load_config(site.config), EdgeOptions(pop="FRA56-C1", observers=[recorder]))
+    server = BackgroundServer(app)
+    await server.start()
+    client = httpx.AsyncClient(base_url=server.url, timeout=10)
+    yield Served(site, app.state.edge, recorder, server, client)
+    recorder.close()
+    await client.aclose()
+    await server.stop()
