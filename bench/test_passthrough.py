@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.loadgen import drive
+from edgesim.bench.loadgen import Planned, drive
 from bench.processes import rss_mb, start_edgesim, start_origin, stop
 
 ROUNDS = 3
@@ -35,14 +35,14 @@ def test_passthrough_throughput_and_added_latency(tmp_path):
     edge, edge_url, launch_s = start_edgesim(passthrough_config(tmp_path, origin_url), "--quiet")
     try:
         path = "/data.json"
-        asyncio.run(drive(origin_url + path, requests=500, concurrency=8))
-        asyncio.run(drive(edge_url + path, requests=500, concurrency=8))
+        asyncio.run(drive(origin_url, [Planned(path)], requests=500, concurrency=8))
+        asyncio.run(drive(edge_url, [Planned(path)], requests=500, concurrency=8))
         rows = []
         for _ in range(ROUNDS):
-            direct16 = asyncio.run(drive(origin_url + path, requests=2000, concurrency=16))
-            edge16 = asyncio.run(drive(edge_url + path, requests=2000, concurrency=16))
-            direct1 = asyncio.run(drive(origin_url + path, requests=400, concurrency=1))
-            edge1 = asyncio.run(drive(edge_url + path, requests=400, concurrency=1))
+            direct16 = asyncio.run(drive(origin_url, [Planned(path)], requests=2000, concurrency=16))
+            edge16 = asyncio.run(drive(edge_url, [Planned(path)], requests=2000, concurrency=16))
+            direct1 = asyncio.run(drive(origin_url, [Planned(path)], requests=400, concurrency=1))
+            edge1 = asyncio.run(drive(edge_url, [Planned(path)], requests=400, concurrency=1))
             assert set(edge16.statuses) == {200} and set(edge1.statuses) == {200}
             rows.append((direct16, edge16, direct1, edge1))
         print()

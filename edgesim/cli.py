@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from edgesim.bench import command as bench_command
 from edgesim.config.load import ConfigError, load_config
 from edgesim.config.model import BundledOrigin, EdgeConfig
 from edgesim.edge.assembly import EdgeOptions, build_edge_app
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(sub)
     functions_command.add_parser(sub)
     lambdas_command.add_parser(sub)
+    bench_command.add_parser(sub)
     return parser
 
 
