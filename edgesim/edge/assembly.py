@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ class EdgeOptions:
     now: float | None = None
     seed: int | None = None
     caching: bool = True
+    clock: Callable[[], float] = time.time
     observers: list[Observer] = field(default_factory=list)
 
 
@@ -71,7 +73,7 @@ class Edge:
         self.options = options or EdgeOptions()
         self.origin_client = OriginClient()
         self.topology = Topology.from_settings(config.settings, self.options.pop)
-        self.tiers = CacheTiers(self.topology)
+        self.tiers = CacheTiers(self.topology, clock=self.options.clock)
         self._fixed_hooks = hooks
         self._current = self._build(config)
         self._retired: list[_Generation] = []
@@ -99,6 +101,7 @@ class Edge:
             topology=self.topology,
             tiers=self.tiers,
             caching=self.options.caching,
+            clock=self.options.clock,
         )
         return _Generation(config, pipeline, runtimes)
 

@@ -106,7 +106,8 @@ class Pipeline:
 
     async def handle(self, request: EdgeRequest) -> Exchange:
         """Serve one viewer request; never raises for anything a viewer or an origin can do."""
-        pop = self.topology.pop()
+        request, chosen_pop = _without_edgesim_headers(request)
+        pop = self.topology.pop(chosen_pop)
         context = EdgeContext(
             request_id=new_request_id(),
             distribution_id=self.distribution.id,
@@ -121,6 +122,12 @@ class Pipeline:
             response = answer.response
             exchange.result_type = answer.result
             exchange.detailed_result_type = answer.detail or answer.result
+        except Exception as exc:
+            # A bug in edgesim, not CloudFront behaviour: say so loudly and keep serving.
+            log.exception("edgesim failed on %s %s", request.method, request.target)
+            exchange.result_type = exchange.detailed_result_type = "Error"
+            exchange.error_reason = f"edgesim internal error: {exc!r}"
+            response = errors.error_page(500, "edgesim hit an internal error; see its log.", context.request_id)
         add_viewer_response_headers(
             response.headers,
             result=exchange.result_type,
@@ -241,7 +248,7 @@ class Pipeline:
         error_ttl = self._error_caching_ttl(500)
         try:
             response = await self._from_origin(
-                exchange, plan, request, origin, viewer, validators=stale.validators if stale else [],
+                exchange, plan, request, origin, viewer, validators=stale.validators() if stale else [],
                 widen_range=request.method == "GET",
             )
         except _Answer as answer:
@@ -529,6 +536,18 @@ class Pipeline:
         log.info("%s %s: %s", failure.status, failure.detail, failure.cause)
         page = errors.error_page(failure.status, failure.cause, exchange.context.request_id)
         raise _Answer(page, "Error", failure.detail, status_from_origin=from_origin)
+
+
+EDGESIM_POP_HEADER = "x-edgesim-pop"
+
+
+def _without_edgesim_headers(request: EdgeRequest) -> tuple[EdgeRequest, str | None]:
+    """Take edgesim's own `X-Edgesim-*` control headers off the request; no hook or origin sees them."""
+    if not any(name.lower().startswith("x-edgesim-") for name, _ in request.headers):
+        return request, None
+    pop = request.headers.get(EDGESIM_POP_HEADER)
+    kept = Headers((n, v) for n, v in request.headers if not n.lower().startswith("x-edgesim-"))
+    return replace(request, headers=kept), pop
 
 
 def _from_origin_headers(headers: Headers) -> Headers:
