@@ -14,7 +14,7 @@ from edgesim.edge.exchange import Exchange
 CACHE_METRICS = {"Hit": "cdn-cache-hit", "RefreshHit": "cdn-cache-refresh", "Miss": "cdn-cache-miss"}
 
 # A cache stage named here whose detail is "hit" tells which layer answered.
-HIT_LAYERS = {"cache-pop": "EDGE", "cache-rec": "REC"}
+HIT_LAYERS = {"cache-edge": "EDGE", "cache-rec": "REC"}
 
 NOT_TOKEN = re.compile(r"[^A-Za-z0-9!#$%&'*+.^_`|~-]")
 NOT_PRINTABLE = re.compile(r"[^\x20-\x7e]")

@@ -16,8 +16,8 @@ from edgesim.config.load import load_config
 from edgesim.edge.assembly import Edge, EdgeOptions, build_edge_app
 from edgesim.edge.server import BackgroundServer
 from edgesim.observe.recorder import Recorder
-from tests.conftest import custom_origin, distribution
 
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 FUNCTION = """import cf from 'cloudfront';
 async function handler(event) {
   var greeting = await cf.kvs().get('greeting');
@@ -44,14 +44,22 @@ def function_code(version: str) -> str:
 
 
 def config_document(origin_port: int, marker: str) -> dict[str, Any]:
-    origin = custom_origin("echo", origin_port, CustomHeaders={"Quantity": 1, "Items": [
-        {"HeaderName": "X-Config", "HeaderValue": marker}]})
-    document = distribution([origin], {"FunctionAssociations": {"Quantity": 1, "Items": [
-        {"FunctionARN": "arn:aws:cloudfront::123456789012:function/greet", "EventType": "viewer-request"}]}})
-    document["Functions"] = {"greet": {"Runtime": "cloudfront-js-2.0", "Code": "functions/greet.js",
-                                       "KeyValueStore": "greetings"}}
-    document["KeyValueStores"] = {"greetings": "data/greetings.json"}
-    return document
+    """A cached behavior with one viewer-request function and an origin custom header as a marker."""
+    origin = {"Id": "echo", "DomainName": "127.0.0.1",
+              "CustomOriginConfig": {"HTTPPort": origin_port, "OriginProtocolPolicy": "http-only"},
+              "CustomHeaders": {"Quantity": 1, "Items": [{"HeaderName": "X-Config", "HeaderValue": marker}]}}
+    behavior = {
+        "TargetOriginId": "echo",
+        "ViewerProtocolPolicy": "allow-all",
+        "CachePolicyId": CACHING_OPTIMIZED,
+        "FunctionAssociations": {"Quantity": 1, "Items": [
+            {"FunctionARN": "arn:aws:cloudfront::123456789012:function/greet", "EventType": "viewer-request"}]},
+    }
+    return {
+        "DistributionConfig": {"Origins": {"Quantity": 1, "Items": [origin]}, "DefaultCacheBehavior": behavior},
+        "Functions": {"greet": {"Runtime": "cloudfront-js-2.0", "Code": "functions/greet.js", "KeyValueStore": "greetings"}},
+        "KeyValueStores": {"greetings": "data/greetings.json"},
+    }
 
 
 @dataclass
@@ -95,7 +103,7 @@ async def served(tmp_path: Path, echo_origin: Any) -> AsyncIterator[Served]:
     """The site's edge on a free loopback port, recording every exchange."""
     site = Site(tmp_path, echo_origin.port)
     site.write()
-    recorder = Recorder()
+    recorder = Recorder(capacity=5000)  # more than a test's traffic, so every answer can be looked up
     app = build_edge_app(load_config(site.config), EdgeOptions(pop="FRA56-C1", observers=[recorder]))
     server = BackgroundServer(app)
     await server.start()

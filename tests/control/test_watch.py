@@ -33,24 +33,40 @@ async def watching(served: Served) -> AsyncIterator[asyncio.Queue[ReloadOutcome]
 
 
 @asynccontextmanager
-async def traffic(client: httpx.AsyncClient, workers: int = 4) -> AsyncIterator[list[int]]:
-    """Requests kept in flight by a few loopback clients until the block ends (at most MAX_REQUESTS)."""
-    statuses: list[int] = []
+async def traffic(client: httpx.AsyncClient, workers: int = 4) -> AsyncIterator[list[httpx.Response | None]]:
+    """Requests kept in flight by a few loopback clients until the block ends (at most MAX_REQUESTS).
+
+    Yields the answers as they come; None stands for a request that got no answer.
+    """
+    answers: list[httpx.Response | None] = []
     done = asyncio.Event()
 
     async def worker() -> None:
-        while not done.is_set() and len(statuses) < MAX_REQUESTS:
+        while not done.is_set() and len(answers) < MAX_REQUESTS:
             try:
-                statuses.append((await client.get("/fn")).status_code)
+                answers.append(await client.get("/fn"))
             except httpx.HTTPError:
-                statuses.append(0)
+                answers.append(None)
 
     tasks = [asyncio.create_task(worker()) for _ in range(workers)]
     try:
-        yield statuses
+        yield answers
     finally:
         done.set()
         await asyncio.gather(*tasks)
+
+
+def assert_none_dropped(served: Served, answers: list[httpx.Response | None]) -> None:
+    """Every request was answered by the function, old or new version.
+
+    The one other answer allowed is CloudFront's 503 for a run over the compute budget,
+    which a busy machine can cause and which has nothing to do with reloading.
+    """
+    assert answers and None not in answers, f"{answers.count(None)} of {len(answers)} requests got no answer"
+    for answer in answers:
+        if answer.status_code != 200:
+            record = served.recorder.get(answer.headers["x-amz-cf-id"])
+            assert answer.status_code == 503 and "compute budget exceeded" in record["error_reason"], record
 
 
 async def until(check: Callable[[], object], seconds: float = 5.0) -> None:
@@ -60,36 +76,36 @@ async def until(check: Callable[[], object], seconds: float = 5.0) -> None:
 
 
 async def test_function_code_change_is_served_without_dropping_a_request(served):
-    async with watching(served) as outcomes, traffic(served.client) as statuses:
-        await until(lambda: _count_at_least(statuses, 20))
+    async with watching(served) as outcomes, traffic(served.client) as answers:
+        await until(lambda: _count_at_least(answers, 20))
         save(served.site.function, function_code("B"))
         outcome = await asyncio.wait_for(outcomes.get(), 5)
         assert outcome.ok and outcome.changed[-1].endswith("greet.js")
         await until(lambda: _header_is(served, "x-code", "B"))
-        before = len(statuses)
-        await until(lambda: _count_at_least(statuses, before + 20))
-    assert set(statuses) == {200}, f"{statuses.count(0)} dropped, statuses {set(statuses)}"
+        before = len(answers)
+        await until(lambda: _count_at_least(answers, before + 20))
+    assert_none_dropped(served, answers)
 
 
 async def test_key_value_store_change_is_served(served):
-    async with watching(served) as outcomes, traffic(served.client) as statuses:
+    async with watching(served) as outcomes, traffic(served.client) as answers:
         save(served.site.store, json.dumps({"greeting": "bonjour"}))
         assert (await asyncio.wait_for(outcomes.get(), 5)).ok
         await until(lambda: _header_is(served, "x-kvs", "bonjour"))
-    assert statuses and set(statuses) == {200}
+    assert_none_dropped(served, answers)
 
 
 async def test_config_change_reaches_the_origin(served):
-    async with watching(served) as outcomes, traffic(served.client) as statuses:
+    async with watching(served) as outcomes, traffic(served.client) as answers:
         save(served.site.config, json.dumps(config_document(served.site.origin_port, "B")))
         assert (await asyncio.wait_for(outcomes.get(), 5)).ok
         seen = (await served.client.get("/echo")).json()
         assert ["X-Config", "B"] in seen["headers"]
-    assert statuses and set(statuses) == {200}
+    assert_none_dropped(served, answers)
 
 
 async def test_function_syntax_error_keeps_the_last_good_version_and_names_file_line_column(served):
-    async with watching(served) as outcomes, traffic(served.client) as statuses:
+    async with watching(served) as outcomes, traffic(served.client) as answers:
         save(served.site.function, "function handler(event) {\n  var uri = event.request.uri;\n  return uri +;\n}\n")
         outcome = await asyncio.wait_for(outcomes.get(), 5)
         assert not outcome.ok
@@ -99,7 +115,7 @@ async def test_function_syntax_error_keeps_the_last_good_version_and_names_file_
         save(served.site.function, function_code("C"))
         assert (await asyncio.wait_for(outcomes.get(), 5)).ok
         await until(lambda: _header_is(served, "x-code", "C"))
-    assert set(statuses) == {200}
+    assert_none_dropped(served, answers)
 
 
 async def test_code_the_runtime_refuses_is_reported_with_its_position(served):
@@ -139,8 +155,8 @@ def test_the_watched_set_is_the_config_its_function_code_and_stores(served):
     assert set(watched.roots()) == {site.root.resolve(), site.function.parent.resolve(), site.store.parent.resolve()}
 
 
-async def _count_at_least(statuses: list[int], n: int) -> bool:
-    return len(statuses) >= n
+async def _count_at_least(answers: list[httpx.Response | None], n: int) -> bool:
+    return len(answers) >= n
 
 
 async def _header_is(served: Served, name: str, value: str) -> bool:

@@ -28,7 +28,7 @@ def test_a_miss_lists_cache_status_pop_request_id_then_each_stage_in_order():
 
 
 def test_hits_and_refresh_hits_name_their_cache_metric_and_the_layer_that_answered():
-    hit = make_exchange(result="Hit", stages=[Stage("cache-pop", 0.01, "miss"), Stage("cache-rec", 0.02, "hit")])
+    hit = make_exchange(result="Hit", stages=[Stage("cache-rec", 0.02, "hit")])
     got = metrics(server_timing_value(hit))
     assert got[0] == "cdn-cache-hit"
     assert 'cdn-hit-layer;desc="REC"' in got
@@ -43,8 +43,8 @@ def test_answers_that_never_reached_the_cache_carry_no_cache_metric():
 
 
 def test_a_stage_without_detail_has_no_desc():
-    got = metrics(server_timing_value(make_exchange(stages=[Stage("cache-pop", 0.5)])))
-    assert "edgesim-cache-pop;dur=0.50" in got
+    got = metrics(server_timing_value(make_exchange(stages=[Stage("origin", 0.5)])))
+    assert "edgesim-origin;dur=0.50" in got
 
 
 def test_names_become_tokens_and_descriptions_stay_valid_quoted_strings():

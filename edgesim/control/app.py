@@ -1,0 +1,155 @@
+"""The control API and dashboard of a running edge, served on its own loopback port.
+
+JSON for scripts and the page alike: recent requests and their detail, a live event
+stream (server-sent events), cache contents per tier, invalidations in CloudFront's
+request shape, and the functions with their code revisions. The page itself is plain
+HTML and JavaScript shipped in the package, so it works with no internet access.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from edgesim.config.model import EdgeConfig
+from edgesim.observe.recorder import Recorder
+from edgesim.observe.versions import CodeVersions
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def functions_view(config: EdgeConfig, versions: CodeVersions) -> list[dict[str, Any]]:
+    """Each function and Lambda of the config: runtime, code, where it is associated, revisions."""
+    associations: dict[str, list[dict[str, Any]]] = {}
+    for behavior in config.distribution.all_behaviors():
+        for assoc in behavior.associations:
+            associations.setdefault(assoc.name, []).append(
+                {"path_pattern": behavior.path_pattern, "event_type": assoc.event_type, "arn": assoc.arn,
+                 "version": assoc.version}
+            )
+    rows = []
+    for kind, table in (("function", config.functions), ("lambda", config.lambdas)):
+        for name, item in table.items():
+            history = versions.histories.get(name)
+            revisions = history.revisions if history else []
+            rows.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "runtime": item.runtime,
+                    "code": str(item.code_path),
+                    "associations": associations.get(name, []),
+                    "current": versions.current(name),
+                    "versions": [
+                        {"version": f"v{r.number}", "fingerprint": r.fingerprint, "loaded_at": r.loaded_at}
+                        for r in revisions
+                    ],
+                }
+            )
+    return rows
+
+
+def invalidation_paths(document: Any) -> list[str]:
+    """The paths of a CreateInvalidation body, `{"Paths": {"Items": [...]}}` (raises ValueError)."""
+    try:
+        items = document["Paths"]["Items"]
+    except (TypeError, KeyError) as exc:
+        raise ValueError('expected {"Paths": {"Items": ["/path", ...]}}') from exc
+    if not isinstance(items, list) or not items:
+        raise ValueError("Paths.Items must be a non-empty list")
+    for path in items:
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError(f"each path must be a string starting with '/', got {path!r}")
+    return items
+
+
+def sse_message(kind: str, data: dict[str, Any]) -> str:
+    return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def build_control_app(edge: Any, recorder: Recorder, *, versions: CodeVersions | None = None) -> Starlette:
+    """The control app for `edge` (an `Edge`); `recorder` must be one of the edge's observers.
+
+    Without `versions`, one is made here and kept current through `edge.on_reload`.
+    """
+    if versions is None:
+        versions = CodeVersions()
+        versions.observe(edge.config)
+        edge.on_reload.append(versions.observe)
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html")
+
+    async def about(request: Request) -> Response:
+        distribution = edge.config.distribution
+        return JSONResponse(
+            {"distribution_id": distribution.id, "domain_name": distribution.domain_name,
+             "pop": edge.topology.pop().code, "kept": recorder.capacity}
+        )
+
+    async def requests(request: Request) -> Response:
+        return JSONResponse({"requests": recorder.recent()})
+
+    async def request_detail(request: Request) -> Response:
+        record = recorder.get(request.path_params["request_id"])
+        if record is None:
+            return JSONResponse({"message": "no such request (only recent ones are kept)"}, status_code=404)
+        return JSONResponse(record)
+
+    async def events(request: Request) -> Response:
+        async def stream() -> AsyncIterator[str]:
+            yield "retry: 1000\n\n"
+            async for kind, data in recorder.subscribe():
+                yield sse_message(kind, data)
+
+        return StreamingResponse(
+            stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        )
+
+    async def cache(request: Request) -> Response:
+        return JSONResponse(edge.cache_entries())
+
+    async def invalidate(request: Request) -> Response:
+        try:
+            paths = invalidation_paths(await request.json())
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+            return JSONResponse({"message": str(exc)}, status_code=400)
+        removed = edge.invalidate(paths)
+        invalidation = {
+            "Id": "I" + uuid.uuid4().hex[:13].upper(),
+            "Status": "Completed",
+            "CreateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "InvalidationBatch": {"Paths": {"Quantity": len(paths), "Items": paths}},
+        }
+        recorder.publish("invalidation", {"paths": paths, "removed": removed})
+        return JSONResponse({"Invalidation": invalidation, "Removed": removed}, status_code=201)
+
+    async def functions(request: Request) -> Response:
+        body: dict[str, Any] = {"functions": functions_view(edge.config, versions)}
+        replication = getattr(edge, "function_versions", None)  # without a topology every region runs the loaded code
+        if replication is not None:
+            body["replication"] = replication()
+        return JSONResponse(body)
+
+    routes = [
+        Route("/", index),
+        Route("/api/edge", about),
+        Route("/api/requests", requests),
+        Route("/api/requests/{request_id}", request_detail),
+        Route("/api/events", events),
+        Route("/api/cache", cache),
+        Route("/api/invalidations", invalidate, methods=["POST"]),
+        Route("/api/functions", functions),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    return Starlette(routes=routes)
