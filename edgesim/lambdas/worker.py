@@ -135,7 +135,10 @@ class Worker:
             await self.kill()
             raise WorkerFailed("Runtime.InvalidEntrypoint", f"cannot start {self.spec.plan.argv[0]}: {exc}") from exc
         os.close(write_fd)
-        self._status_fd = os.open(f"/proc/{self._proc.pid}/status", os.O_RDONLY)
+        try:
+            self._status_fd = os.open(f"/proc/{self._proc.pid}/status", os.O_RDONLY)
+        except OSError:
+            pass  # already gone; the exit watcher reports it
         loop.add_reader(read_fd, self._read_logs)
         self._exited = loop.create_future()
         loop.create_task(self._watch_exit())

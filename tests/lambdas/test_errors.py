@@ -243,3 +243,19 @@ def _alive(pid: int) -> bool:
             return "zombie" not in status.read()
     except OSError:
         return False
+
+
+async def test_bootstrap_that_cannot_be_executed_fails_at_init(runtime, code_dir):
+    code = write_code(code_dir / "not-executable", {"bootstrap": "#!/bin/sh\nexit 0\n"})
+    (code / "bootstrap").chmod(0o644)
+    error = await failure(make_hook(runtime, code, runtime_name="provided.al2023"))
+    assert (error.status, error.error_name) == (503, "LambdaExecutionError")
+    assert error.reason.startswith("Runtime.InvalidEntrypoint")
+
+
+async def test_bootstrap_that_exits_before_asking_for_work_fails_at_init(runtime, code_dir):
+    code = write_code(code_dir / "exits-early", {"bootstrap": "#!/bin/sh\necho 'giving up'\nexit 4\n"})
+    hook = make_hook(runtime, code, runtime_name="provided.al2023")
+    outcome = await hook.run(make_call("viewer-request"))
+    assert outcome.error.reason == "Runtime.ExitError: Runtime exited with error: exit status 4"
+    assert outcome.invoke.logs == ["giving up"] and outcome.invoke.cold_start

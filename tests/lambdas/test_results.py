@@ -186,3 +186,15 @@ async def test_local_ip_origin_is_accepted_when_the_function_keeps_its_domain(ru
     assert unchanged.origin is None
     new_path = await run(runtime, scripted_node, "origin-request", "request.origin.custom.path = '/v2'; return request;", origin=local)
     assert (new_path.origin.domain_name, new_path.origin.origin_path, new_path.origin.http_port) == ("127.0.0.1", "/v2", 3000)
+
+
+async def test_origin_switch_leaves_the_host_header_to_the_function(runtime, scripted_node):
+    result = await run(runtime, scripted_node, "origin-request", "request.origin.custom.domainName = 'new.example'; return request;")
+    assert result.origin.domain_name == "new.example"
+    assert result.request.headers.get("host") == "d111111abcdef8.cloudfront.net"
+
+
+async def test_origin_custom_headers_without_key_are_capitalised(runtime, scripted_node):
+    result = await run(runtime, scripted_node, "origin-request",
+                       "request.origin.custom.customHeaders = {'elb-key': [{value: 'secret'}]}; return request;")
+    assert result.origin.custom_headers == (("Elb-Key", "secret"),)
