@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edgesim", description="A local Amazon CloudFront edge.")
     sub = parser.add_subparsers(metavar="COMMAND")
     _add_serve(sub)
+    _add_invalidate(sub)
     functions_command.add_parser(sub)
     lambdas_command.add_parser(sub)
     bench_command.add_parser(sub)
@@ -62,7 +64,34 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--seed", type=int, help="seed Math.random in functions")
     serve.add_argument("--verbose", "-v", action="store_true", help="log edgesim's own decisions")
     serve.add_argument("--quiet", "-q", action="store_true", help="no per-request line on the console")
+    serve.add_argument("--no-cache", action="store_true", help="cache nothing: every request goes to the origin")
     serve.set_defaults(func=run_serve)
+
+
+def _add_invalidate(sub: argparse._SubParsersAction) -> None:
+    invalidate = sub.add_parser("invalidate", help="clear cached objects on a running edgesim, as a CloudFront invalidation")
+    invalidate.add_argument("--paths", nargs="+", required=True, metavar="PATH",
+                            help="paths as CloudFront takes them: '/index.html', '/img/*' (quote the *)")
+    invalidate.add_argument("--control", default="http://127.0.0.1:8081",
+                            help="the running edge's control URL (default: http://127.0.0.1:8081, the viewer port + 1)")
+    invalidate.set_defaults(func=run_invalidate)
+
+
+def run_invalidate(args: argparse.Namespace) -> int:
+    """POST an invalidation batch in CloudFront's shape to the control API and print its answer."""
+    import httpx
+
+    body = {"Paths": {"Quantity": len(args.paths), "Items": args.paths}}
+    try:
+        response = httpx.post(args.control.rstrip("/") + "/api/invalidations", json=body, timeout=10)
+    except httpx.TransportError as exc:
+        print(f"edgesim: no edgesim control API at {args.control} ({exc})", file=sys.stderr)
+        return 2
+    if response.status_code >= 400:
+        print(f"edgesim: invalidation refused: {response.json().get('message', response.text)}", file=sys.stderr)
+        return 2
+    print(json.dumps(response.json(), indent=2))
+    return 0
 
 
 def parse_origin_overrides(pairs: Sequence[str]) -> dict[str, str]:
@@ -127,7 +156,7 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     host = args.host or config.settings.host
     port = args.port if args.port is not None else config.settings.port
     observers = [] if args.quiet else [ConsoleObserver()]
-    options = EdgeOptions(pop=args.pop, now=now, seed=args.seed, observers=observers)
+    options = EdgeOptions(pop=args.pop, now=now, seed=args.seed, caching=not args.no_cache, observers=observers)
     app = build_edge_app(config, options)
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
