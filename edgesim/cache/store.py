@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, Union
 
 from edgesim.cache.key import CacheKey
 from edgesim.cache.policies import CachePolicy, OriginRequestPolicy
@@ -37,7 +37,16 @@ def vary_names(headers: Headers) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if n and n != "*"))
 
 
-def _variant(names: tuple[str, ...], request_headers: Headers | None) -> tuple[str | None, ...]:
+RequestHeaders = Union[Headers, Callable[[], Headers], None]
+
+
+def _variant(names: tuple[str, ...], request_headers: RequestHeaders) -> tuple[str | None, ...]:
+    """The request's values of the Vary names; `request_headers` may be a callable, so that
+    the caller builds them only for objects that vary (most do not)."""
+    if not names:
+        return ()
+    if callable(request_headers):
+        request_headers = request_headers()
     if request_headers is None:
         return tuple(None for _ in names)
     return tuple(",".join(v) if (v := request_headers.get_all(n)) else None for n in names)
@@ -151,7 +160,7 @@ class CacheStore:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def lookup(self, key: CacheKey, request_headers: Headers | None = None) -> Lookup:
+    def lookup(self, key: CacheKey, request_headers: RequestHeaders = None) -> Lookup:
         """Fresh, stale or miss for this key and the request's values of the Vary headers.
 
         `request_headers` should be the headers CloudFront forwards (`OriginRequest.headers`):

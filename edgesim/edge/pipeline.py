@@ -191,7 +191,14 @@ class Pipeline:
     ) -> EdgeResponse:
         started = time.perf_counter()
         key = cache_key_for(request, plan.policies.cache, self.distribution.domain_name, viewer)
-        vary_basis = self._origin_request(plan, request, origin, viewer, exchange).headers
+        forwarded: list[Headers] = []
+
+        def vary_basis() -> Headers:
+            """What the origin sees decides Vary variants; built only when an object varies."""
+            if not forwarded:
+                forwarded.append(self._origin_request(plan, request, origin, viewer, exchange).headers)
+            return forwarded[0]
+
         pop_store = self.tiers.pop_cache(pop.code)
         rec_store = self.tiers.rec_cache(pop.region)
         now = self.clock()
@@ -241,7 +248,7 @@ class Pipeline:
         key: CacheKey,
         stale: CacheEntry | None,
         stores: tuple[CacheStore, CacheStore],
-        vary_basis: Headers,
+        vary_basis: Callable[[], Headers],
     ) -> _Filled:
         """Go to the origin for a key that missed both tiers, and store what may be stored."""
         pop_store, rec_store = stores
@@ -283,8 +290,8 @@ class Pipeline:
         response = self._compressed(plan, key, response)
         if storing:
             body = bytes(response.body)  # type: ignore[arg-type]
-            rec_store.put(key, response.status, response.headers, body, decision, vary_basis)
-            pop_store.put(key, response.status, response.headers, body, decision, vary_basis)
+            rec_store.put(key, response.status, response.headers, body, decision, vary_basis())
+            pop_store.put(key, response.status, response.headers, body, decision, vary_basis())
         return _Filled(response, result)
 
     def _store_when_complete(
@@ -293,7 +300,7 @@ class Pipeline:
         key: CacheKey,
         decision: CacheDecision,
         stores: tuple[CacheStore, CacheStore],
-        vary_basis: Headers,
+        vary_basis: Callable[[], Headers],
     ) -> AsyncIterator[bytes]:
         """Pass a streamed body through to the viewer and store it once it arrived whole."""
         stream = response.body
@@ -311,7 +318,7 @@ class Pipeline:
             if size <= limit:
                 body = b"".join(parts)
                 for store in reversed(stores):
-                    store.put(key, response.status, headers, body, decision, vary_basis)
+                    store.put(key, response.status, headers, body, decision, vary_basis())
 
         return tee()
 
@@ -565,10 +572,10 @@ def _from_entry(entry: CacheEntry, now: float) -> EdgeResponse:
     return EdgeResponse(entry.status, headers, entry.body)
 
 
-def _copy_entry(entry: CacheEntry, store: CacheStore, vary_basis: Headers) -> None:
+def _copy_entry(entry: CacheEntry, store: CacheStore, vary_basis: Callable[[], Headers]) -> None:
     """Put a REC object into a POP cache, keeping its age and expiry."""
     decision = CacheDecision(store=True, ttl=entry.ttl, stale_while_revalidate=entry.stale_while_revalidate,
                              stale_if_error=entry.stale_if_error, conditional=entry.conditional)
-    copy = store.put(entry.key, entry.status, entry.headers, entry.body, decision, vary_basis)
+    copy = store.put(entry.key, entry.status, entry.headers, entry.body, decision, vary_basis() if entry.vary else None)
     if copy is not None:
         copy.stored_at = entry.stored_at
