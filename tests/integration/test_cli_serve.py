@@ -1,0 +1,71 @@
+"""`edgesim serve` as a user runs it: a real process, the bundled demo, real HTTP."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def demo() -> Iterator[tuple[str, list[str]]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edgesim", "serve", "--port", "0"],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+    )
+    lines: list[str] = []
+    url = ""
+    deadline = time.monotonic() + 30
+    while not url and time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if " at http://" in line:
+            url = line.rsplit(" at ", 1)[1].strip().rstrip("/")
+    threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True).start()
+    assert url, "edgesim serve printed no URL: " + "".join(lines)
+    yield url, lines
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_demo_serves_the_site_through_the_edge(demo):
+    url, _ = demo
+    response = httpx.get(url + "/", timeout=10)
+    assert response.status_code == 200
+    assert "edgesim demo" in response.text
+    assert response.headers["x-cache"] in ("Miss from cloudfront", "Hit from cloudfront")
+    assert response.headers["x-content-type-options"] == "nosniff", "the security headers policy"
+
+
+def test_demo_cloudfront_function_adds_index_to_directories(demo):
+    url, _ = demo
+    response = httpx.get(url + "/docs/", timeout=10)
+    assert response.status_code == 200 and "docs index" in response.text
+
+
+def test_demo_python_lambda_stamps_api_answers_and_keeps_warm_state(demo):
+    url, _ = demo
+    first = httpx.get(url + "/api/hello?name=edge", timeout=30)
+    second = httpx.get(url + "/api/hello?name=edge", timeout=30)
+    assert first.status_code == 200
+    assert first.json()["query"] == "name=edge"
+    assert first.headers["x-stamped-by"].startswith("us-east-1.api-stamp in us-east-1")
+    assert second.headers["x-stamped-by"].endswith("warm call 2")
+
+
+def test_demo_console_shows_one_line_per_request(demo):
+    url, lines = demo
+    httpx.get(url + "/data.json", timeout=10)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any("GET /data.json 200" in line for line in lines):
+        time.sleep(0.05)
+    assert any("GET /data.json 200" in line for line in lines)
