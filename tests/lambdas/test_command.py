@@ -190,6 +190,7 @@ def test_real_cli_exit_statuses(tmp_path, event_file):
     code = write_code(tmp_path / "cli-fails", {"lambda_function.py": "def lambda_handler(e, c):\n    raise TypeError('no')\n"})
     base = [sys.executable, "-m", "edgesim", "invoke", str(code), "--event", str(event_file)]
     failed = subprocess.run([*base, "--event-type", "viewer-request"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert failed.returncode == 1 and json.loads(failed.stdout)["error"]["type"] == "TypeError"
+    assert failed.returncode == 1, failed.stderr
+    assert json.loads(failed.stdout)["error"]["type"] == "TypeError"
     usage = subprocess.run(base, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert usage.returncode == 2 and "--event-type" in usage.stderr
