@@ -301,3 +301,56 @@ async def test_head_is_answered_from_a_cached_get(edge_factory, origin, clock):
     head = await edge.client.head("/h")
     assert head.headers["x-cache"] == "Hit from cloudfront" and head.content == b""
     assert origin.hits["/h"] == 1
+
+
+async def test_get_fails_over_to_the_secondary_when_the_primary_refuses(edge_factory, origin, clock):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    groups = {"Items": [{"Id": "g", "FailoverCriteria": {"StatusCodes": {"Items": [500]}},
+                         "Members": {"Items": [{"OriginId": "dead"}, {"OriginId": "o"}]}}]}
+    config = config_from({"DistributionConfig": {
+        "Origins": {"Items": [custom_origin("dead", dead_port, ConnectionAttempts=1, ConnectionTimeout=1),
+                              custom_origin("o", origin.port)]},
+        "OriginGroups": groups,
+        "DefaultCacheBehavior": {"TargetOriginId": "g", "ViewerProtocolPolicy": "allow-all", "CachePolicyId": CACHING_OPTIMIZED},
+    }})
+    edge = await edge_factory(config, options=EdgeOptions(clock=clock))
+    response = await edge.client.get("/failover")
+    assert response.status_code == 200 and response.text == "/failover #1"
+
+
+async def test_object_over_the_size_limit_is_streamed_whole_and_not_cached(edge_factory, origin, clock):
+    big = bytes(range(256)) * (6 * 1024)  # 1.5 MiB: over the 1 MiB buffer, so it streams
+    origin.script("/big.bin", body=big, headers=[("Content-Type", "application/octet-stream")])
+    edge = await cached_edge(edge_factory, origin, clock)
+    served = edge.server.server.config.app.state.edge
+    served.tiers.max_object_bytes = 1024 * 1024
+    first = await edge.client.get("/big.bin")
+    second = await edge.client.get("/big.bin")
+    assert first.content == big and second.content == big
+    assert origin.hits["/big.bin"] == 2, "too big to keep"
+
+
+async def test_streamed_object_within_the_limit_is_cached_once_complete(edge_factory, origin, clock):
+    big = bytes(range(256)) * (6 * 1024)
+    origin.script("/streamed.bin", body=big, headers=[("Content-Type", "application/octet-stream")])
+    edge = await cached_edge(edge_factory, origin, clock)
+    assert (await edge.client.get("/streamed.bin")).content == big
+    hit = await edge.client.get("/streamed.bin")
+    assert hit.headers["x-cache"] == "Hit from cloudfront" and hit.content == big
+    assert origin.hits["/streamed.bin"] == 1
+
+
+async def test_thousands_of_distinct_keys_stay_within_the_pop_budget(edge_factory, origin, clock):
+    edge = await cached_edge(edge_factory, origin, clock)
+    served = edge.server.server.config.app.state.edge
+    pop = served.tiers.pop_cache("IAD89-C1")
+    pop.max_bytes = 64 * 1024
+    for i in range(600):
+        response = await edge.client.get(f"/k/{i}")
+        assert response.status_code == 200 and response.text == f"/k/{i} #1"
+    assert pop.bytes_used <= 64 * 1024
+    assert (await edge.client.get("/k/599")).headers["x-cache"] == "Hit from cloudfront"
