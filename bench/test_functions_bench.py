@@ -115,26 +115,49 @@ def test_hmac_jwt_check_runtime(benchmark: BenchmarkFixture) -> None:
     assert run.error is None and run.value["headers"]["x-user"] == {"value": "user-42"}
 
 
-def test_security_headers_through_the_hook(benchmark: BenchmarkFixture) -> None:
-    """The same function as the pipeline calls it: event build, run, validation, EdgeResponse."""
-    from edgesim.config.model import CacheBehavior, Distribution, EdgeConfig, FunctionConfig, Origin
-    from edgesim.functions.provider import FunctionHookProvider
+def _hook(name: str, code: str, runtime: str) -> FunctionHook:
+    """A FunctionHook as the pipeline builds it, for `code`."""
     import tempfile
     from pathlib import Path
 
+    from edgesim.config.model import CacheBehavior, Distribution, EdgeConfig, FunctionConfig, Origin
+    from edgesim.functions.provider import FunctionHookProvider
+
     with tempfile.TemporaryDirectory() as folder:
-        code = Path(folder) / "security-headers.js"
-        code.write_text(SECURITY_HEADERS)
+        path = Path(folder) / f"{name}.js"
+        path.write_text(code)
         config = EdgeConfig(
             distribution=Distribution("E1", "d1.cloudfront.net", {"app": Origin("app", "app.internal")},
                                       CacheBehavior("*", "app")),
-            functions={"sh": FunctionConfig("sh", "cloudfront-js-2.0", code)},
+            functions={name: FunctionConfig(name, runtime, path)},
         )
-        hook = FunctionHook(FunctionHookProvider(config, now=NOW_MS / 1000), config.functions["sh"])
-    call = HookCall("viewer-response", CONTEXT, REQUEST, RESPONSE)
+        return FunctionHook(FunctionHookProvider(config, now=NOW_MS / 1000, seed=1), config.functions[name])
+
+
+def _through_the_hook(benchmark: BenchmarkFixture, hook: FunctionHook, call: HookCall):  # type: ignore[no-untyped-def]
     loop = asyncio.new_event_loop()
     try:
-        result = benchmark(lambda: loop.run_until_complete(hook(call)))
+        return benchmark(lambda: loop.run_until_complete(hook(call)))
     finally:
         loop.close()
+
+
+def test_security_headers_through_the_hook(benchmark: BenchmarkFixture) -> None:
+    """The same function as the pipeline calls it: event build, run, validation, EdgeResponse."""
+    hook = _hook("sh", SECURITY_HEADERS, "cloudfront-js-2.0")
+    result = _through_the_hook(benchmark, hook, HookCall("viewer-response", CONTEXT, REQUEST, RESPONSE))
     assert result.response is not None and result.response.headers.get("X-Frame-Options") == "DENY"
+
+
+def test_ab_cookie_through_the_hook(benchmark: BenchmarkFixture) -> None:
+    hook = _hook("ab", AB_COOKIE, "cloudfront-js-1.0")
+    result = _through_the_hook(benchmark, hook, HookCall("viewer-request", CONTEXT, REQUEST))
+    assert result.request is not None and "ab-group=" in (result.request.headers.get("Cookie") or "")
+
+
+def test_hmac_jwt_check_through_the_hook(benchmark: BenchmarkFixture) -> None:
+    hook = _hook("jwt", JWT_CHECK, "cloudfront-js-2.0")
+    request = REQUEST.copy()
+    request.headers.add("Authorization", f"Bearer {_token()}")
+    result = _through_the_hook(benchmark, hook, HookCall("viewer-request", CONTEXT, request))
+    assert result.request is not None and result.request.headers.get("X-User") == "user-42"
