@@ -28,6 +28,8 @@ CLOUDFRONT_ERROR_BY_KIND = {
     "timeout": LIMIT_EXCEEDED,
     "throttle": LIMIT_EXCEEDED,
 }
+# An idle worker that died before taking the event did not run it: try another, a few times.
+RETRIES_BEFORE_START = 3
 OUT_OF_MEMORY_TYPES = frozenset({"MemoryError", "Runtime.OutOfMemory"})
 
 
@@ -115,10 +117,12 @@ class Pool:
             failure = FunctionFailure("throttle", "TooManyRequestsException", message)
             return InvokeResult(request_id="", payload=None, failure=failure)
         try:
-            while True:
+            for _ in range(RETRIES_BEFORE_START):
                 result = await self._invoke_once(payload, timeout_s)
                 if result is not None:
                     return result
+            message = f"{RETRIES_BEFORE_START} workers exited before taking the event"
+            return InvokeResult("", None, FunctionFailure("crash", "Runtime.ExitError", message))
         finally:
             self._limit.release()
 

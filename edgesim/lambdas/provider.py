@@ -100,6 +100,17 @@ class LambdaRuntime:
         return pool
 
 
+class LambdaHookError(HookError):
+    """A HookError that also carries the function's log lines and duration (a failed
+    invocation's logs matter most; the pipeline may read them with `getattr`)."""
+
+    def __init__(self, status: int, error_name: str, function: str, reason: str, *,
+                 logs: list[str], duration_ms: float) -> None:
+        super().__init__(status, error_name, function, reason)
+        self.logs = logs
+        self.duration_ms = duration_ms
+
+
 @dataclass
 class LambdaOutcome:
     """Everything one invocation produced: the hook's result or its error, plus Lambda's figures."""
@@ -166,7 +177,8 @@ class LambdaEdgeHook:
 
     def _fail(self, invoke: InvokeResult | None, status: int, name: str, error_type: str, message: str) -> LambdaOutcome:
         reason = message if error_type == name else f"{error_type}: {message}"
-        error = HookError(status, name, self.lam.name, reason)
+        logs = list(invoke.logs) if invoke else []
+        error = LambdaHookError(status, name, self.lam.name, reason, logs=logs, duration_ms=invoke.duration_ms if invoke else 0.0)
         return LambdaOutcome(invoke, error=error, error_type=error_type, error_message=message)
 
 

@@ -259,3 +259,21 @@ async def test_bootstrap_that_exits_before_asking_for_work_fails_at_init(runtime
     outcome = await hook.run(make_call("viewer-request"))
     assert outcome.error.reason == "Runtime.ExitError: Runtime exited with error: exit status 4"
     assert outcome.invoke.logs == ["giving up"] and outcome.invoke.cold_start
+
+
+async def test_failed_invocation_error_carries_the_function_logs(runtime, code_dir):
+    code = write_code(code_dir / "py-logs-then-fails", {"lambda_function.py": """
+        def lambda_handler(event, context):
+            print("looked at", event["Records"][0]["cf"]["request"]["uri"])
+            raise RuntimeError("then failed")
+    """})
+    error = await failure(make_hook(runtime, code, runtime_name="python3.12"))
+    assert "looked at /index.html" in error.logs
+    assert error.logs[-1].startswith("REPORT RequestId: ") and error.duration_ms > 0
+
+
+async def test_python_result_that_is_not_json_is_a_marshal_error(runtime, code_dir):
+    code = write_code(code_dir / "py-marshal", {"lambda_function.py": "def lambda_handler(e, c):\n    return {'status': '200', 'body': object()}\n"})
+    error = await failure(make_hook(runtime, code, runtime_name="python3.12"))
+    assert (error.status, error.error_name) == (503, "LambdaExecutionError")
+    assert error.reason.startswith("Runtime.MarshalError: Unable to marshal response")

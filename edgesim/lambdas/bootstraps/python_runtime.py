@@ -43,6 +43,10 @@ def install_clock(offset_ms: float) -> None:
     datetime.datetime = ShiftedDateTime
 
 
+class MarshalError(Exception):
+    """The handler's result cannot be serialised to JSON (Lambda's Runtime.MarshalError)."""
+
+
 class RuntimeApi:
     """One keep-alive connection to edgesim's Runtime API."""
 
@@ -150,9 +154,13 @@ def main() -> None:
             request_id, int(headers["Lambda-Runtime-Deadline-Ms"]), headers["Lambda-Runtime-Invoked-Function-Arn"]
         )
         try:
-            result = json.dumps(handler(json.loads(body), context)).encode()
+            value = handler(json.loads(body), context)
+            try:
+                result = json.dumps(value).encode()
+            except (TypeError, ValueError) as exc:
+                raise MarshalError(f"Unable to marshal response: {exc}") from None
         except Exception as exc:
-            error = error_body(exc)
+            error = error_body(exc, "Runtime.MarshalError" if isinstance(exc, MarshalError) else None)
             trace = "".join(error["stackTrace"])
             print(f"[ERROR] {error['errorType']}: {exc}\nTraceback (most recent call last):\n{trace}", flush=True)
             api.post_error(f"/invocation/{request_id}/error", error)
