@@ -44,7 +44,7 @@ def function_code(version: str) -> str:
 
 
 def config_document(origin_port: int, marker: str) -> dict[str, Any]:
-    """A cached behavior with one viewer-request function and an origin custom header as a marker."""
+    """A default behavior with a viewer-request function, `/echo/*` without, and a marker header to the origin."""
     origin = {"Id": "echo", "DomainName": "127.0.0.1",
               "CustomOriginConfig": {"HTTPPort": origin_port, "OriginProtocolPolicy": "http-only"},
               "CustomHeaders": {"Quantity": 1, "Items": [{"HeaderName": "X-Config", "HeaderValue": marker}]}}
@@ -55,8 +55,11 @@ def config_document(origin_port: int, marker: str) -> dict[str, Any]:
         "FunctionAssociations": {"Quantity": 1, "Items": [
             {"FunctionARN": "arn:aws:cloudfront::123456789012:function/greet", "EventType": "viewer-request"}]},
     }
+    plain = {"PathPattern": "/echo/*", "TargetOriginId": "echo", "ViewerProtocolPolicy": "allow-all",
+             "CachePolicyId": CACHING_OPTIMIZED}
     return {
-        "DistributionConfig": {"Origins": {"Quantity": 1, "Items": [origin]}, "DefaultCacheBehavior": behavior},
+        "DistributionConfig": {"Origins": {"Quantity": 1, "Items": [origin]}, "DefaultCacheBehavior": behavior,
+                               "CacheBehaviors": {"Quantity": 1, "Items": [plain]}},
         "Functions": {"greet": {"Runtime": "cloudfront-js-2.0", "Code": "functions/greet.js", "KeyValueStore": "greetings"}},
         "KeyValueStores": {"greetings": "data/greetings.json"},
     }

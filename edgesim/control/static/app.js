@@ -158,7 +158,7 @@ function renderDetail(record) {
     el("section", {}, el("h3", {}, "Stages"),
       el("table", { id: "stages" }, ...record.stages.map((s) =>
         el("tr", {}, el("td", {}, el("i", { style: `display:inline-block;width:10px;height:10px;background:${stageColour(s.name)}` })),
-          el("td", {}, s.name), el("td", { class: "muted" }, s.detail), el("td", { class: "num" }, ms(s.duration_ms))))))),
+          el("td", {}, s.name), el("td", { class: "muted" }, s.detail), el("td", { class: "num" }, ms(s.duration_ms)))))),
     el("section", {}, el("h3", {}, "Hook runs and logs"), hookRuns(record)),
     el("section", {}, el("h3", {}, "Request in (as the viewer sent it)"),
       el("div", { class: "mono" }, `${record.request.method} ${record.request.target} HTTP/${record.request.http_version} from ${record.request.client}`),
