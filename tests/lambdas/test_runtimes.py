@@ -281,6 +281,10 @@ async def test_closing_kills_every_worker_and_their_children(code_dir):
     child = int((await hook(make_call("viewer-request"))).response.body)
     workers = [pid for pool in runtime.pools() for pid in pool.worker_pids()]
     await runtime.close()
+    for _ in range(100):  # SIGKILL is delivered at once, but a loaded box may take a moment to reap
+        if not any(_alive(pid) for pid in [*workers, child]):
+            break
+        await asyncio.sleep(0.02)
     assert workers and not any(_alive(pid) for pid in [*workers, child])
 
 
