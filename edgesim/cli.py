@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from edgesim.bench import command as bench_command
@@ -21,7 +21,14 @@ from edgesim.edge.assembly import EdgeOptions, build_edge_app
 from edgesim.edge.server import BackgroundServer, bind_socket, uvicorn_config
 from edgesim.functions import command as functions_command
 from edgesim.lambdas import command as lambdas_command
+from edgesim.control.app import build_control_app
+from edgesim.control.watch import ConfigWatcher
+from edgesim.edge.app import Observer
+from edgesim.observe.access_log import AccessLog
 from edgesim.observe.console import ConsoleObserver
+from edgesim.observe.function_log import FunctionLog
+from edgesim.observe.recorder import Recorder
+from edgesim.observe.versions import CodeVersions
 
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "edgesim.yaml"
 log = logging.getLogger("edgesim")
@@ -65,6 +72,14 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--verbose", "-v", action="store_true", help="log edgesim's own decisions")
     serve.add_argument("--quiet", "-q", action="store_true", help="no per-request line on the console")
     serve.add_argument("--no-cache", action="store_true", help="cache nothing: every request goes to the origin")
+    serve.add_argument("--watch", action="store_true",
+                       help="reload the config, function code, KeyValueStores and Lambda code when they change")
+    serve.add_argument("--access-log", metavar="PATH|-", help="write CloudFront standard access logs to a file or stdout")
+    serve.add_argument("--log-cookies", action="store_true", help="fill cs(Cookie) in the access log (Logging.IncludeCookies)")
+    serve.add_argument("--function-log", metavar="PATH|-",
+                       help="write function logs to a file or stdout instead of the console")
+    serve.add_argument("--control-port", type=int,
+                       help="loopback port of the dashboard and control API (default: the viewer port + 1; 0 picks one)")
     serve.set_defaults(func=run_serve)
 
 
@@ -155,19 +170,47 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
         config = load_config(config.source, origin_overrides={**{k: s.url for k, s in bundled.items()}, **overrides})
     host = args.host or config.settings.host
     port = args.port if args.port is not None else config.settings.port
-    observers = [] if args.quiet else [ConsoleObserver()]
+    recorder, versions = Recorder(), CodeVersions()
+    versions.observe(config)
+    observers: list[Observer] = [] if args.quiet else [ConsoleObserver()]
+    if args.function_log or not args.quiet:
+        observers.append(FunctionLog.to(args.function_log, versions) if args.function_log else FunctionLog(sys.stderr, versions))
+    if args.access_log:
+        observers.append(AccessLog.to(args.access_log, include_cookies=args.log_cookies))
+    observers.append(recorder)
     options = EdgeOptions(pop=args.pop, now=now, seed=args.seed, caching=not args.no_cache, observers=observers)
     app = build_edge_app(config, options)
+    edge = app.state.edge
+    edge.on_reload.append(versions.observe)
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn_config(app, host=host, port=bound_port))
+    control_port = args.control_port if args.control_port is not None else (bound_port + 1 if port else 0)
+    control_sock = bind_socket("127.0.0.1", control_port)
+    control = uvicorn.Server(uvicorn_config(build_control_app(edge, recorder, versions=versions), host="127.0.0.1",
+                                            port=control_sock.getsockname()[1]))
     shown_host = f"[{host}]" if ":" in host else host
     print(f"edgesim: {config.distribution.domain_name} at http://{shown_host}:{bound_port}/", file=sys.stderr)
     for origin in config.distribution.origins.values():
         print(f"edgesim:   origin {origin.id} -> {origin.base_url()}", file=sys.stderr, flush=True)
+    print(f"edgesim: dashboard at http://127.0.0.1:{control_sock.getsockname()[1]}/", file=sys.stderr, flush=True)
+    stop_watching = asyncio.Event()
+    tasks = [asyncio.create_task(control.serve(sockets=[control_sock]))]
+    if args.watch:
+        assert config.source is not None
+        source, reload_overrides = config.source, {**{k: s.url for k, s in bundled.items()}, **overrides}
+        watcher = ConfigWatcher(edge, lambda: load_config(source, origin_overrides=reload_overrides), listeners=[
+            lambda outcome: print(outcome.describe(), file=sys.stderr, flush=True),
+            lambda outcome: recorder.publish("reload", asdict(outcome)),
+        ])
+        tasks.append(asyncio.create_task(watcher.run(stop_watching)))
     try:
         await server.serve(sockets=[sock])
     finally:
+        stop_watching.set()
+        recorder.close()
+        control.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
         for origin_server in bundled.values():
             await origin_server.stop()
 

@@ -24,6 +24,10 @@ from edgesim.functions.static_check import check
 
 log = logging.getLogger("edgesim.watch")
 
+# What runtimes and editors write next to code: never a reason to reload.
+IGNORED_PARTS = frozenset({"__pycache__", ".git"})
+IGNORED_SUFFIXES = (".pyc", ".swp", ".swx", "~")
+
 # How often the watch wakes without changes, to notice `stop` and to signal `watching`.
 WAKE_MS = 200
 
@@ -78,6 +82,8 @@ class Watched:
 
     def __contains__(self, path: object) -> bool:
         candidate = Path(str(path)).resolve()
+        if IGNORED_PARTS.intersection(candidate.parts) or candidate.name.endswith(IGNORED_SUFFIXES):
+            return False
         return candidate in self.files or any(candidate.is_relative_to(tree) for tree in self.trees)
 
 

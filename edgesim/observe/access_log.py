@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from edgesim.edge.exchange import Exchange
+from edgesim.observe.outputs import open_output
 
 VERSION_LINE = "#Version: 1.0"
 
@@ -130,6 +131,12 @@ class AccessLog:
         if write_header:
             stream.write(f"{VERSION_LINE}\n{FIELDS_LINE}\n")
             stream.flush()
+
+    @classmethod
+    def to(cls, target: str, *, include_cookies: bool = False) -> AccessLog:
+        """An access log on stdout (`-`) or appended to a file, with header lines only on a fresh one."""
+        stream, fresh = open_output(target)
+        return cls(stream, include_cookies=include_cookies, write_header=fresh)
 
     def __call__(self, exchange: Exchange) -> None:
         self.stream.write(log_record(exchange, include_cookies=self.include_cookies) + "\n")

@@ -11,6 +11,7 @@ import time
 from typing import TextIO
 
 from edgesim.edge.exchange import Exchange
+from edgesim.observe.outputs import open_output
 from edgesim.observe.versions import CodeVersions
 
 
@@ -39,6 +40,11 @@ class FunctionLog:
     def __init__(self, stream: TextIO, versions: CodeVersions | None = None) -> None:
         self.stream = stream
         self.versions = versions
+
+    @classmethod
+    def to(cls, target: str, versions: CodeVersions | None = None) -> FunctionLog:
+        """A function log on stdout (`-`) or appended to a file."""
+        return cls(open_output(target)[0], versions)
 
     def __call__(self, exchange: Exchange) -> None:
         lines = function_log_lines(exchange, self.versions)

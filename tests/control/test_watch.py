@@ -152,6 +152,7 @@ def test_the_watched_set_is_the_config_its_function_code_and_stores(served):
     assert watched.files == {site.config.resolve(), site.function.resolve(), site.store.resolve()}
     assert site.root / "functions" / "greet.js" in watched
     assert site.root / "functions" / "other.js" not in watched
+    assert site.root / "functions" / ".greet.js.swp" not in watched
     assert set(watched.roots()) == {site.root.resolve(), site.function.parent.resolve(), site.store.parent.resolve()}
 
 

@@ -112,13 +112,11 @@ def test_a_viewer_that_hung_up_before_any_byte_is_status_000_and_error():
 
 
 def test_an_appended_file_gets_no_second_header(tmp_path):
-    from edgesim.observe.outputs import open_output
-
     target = tmp_path / "logs" / "access.log"
     for _ in range(2):
-        stream, fresh = open_output(str(target))
-        AccessLog(stream, write_header=fresh)(make_exchange())
-        stream.close()
+        log = AccessLog.to(str(target))
+        log(make_exchange())
+        log.stream.close()
     text = target.read_text()
     assert text.count("#Version: 1.0") == 1
     assert len(parse(text)[1]) == 2
