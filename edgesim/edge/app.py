@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from edgesim.edge.errors import INVALID_REQUEST
 from edgesim.edge.exchange import Exchange
 from edgesim.edge.model import EdgeRequest, EdgeResponse, Headers
 from edgesim.edge.server import HEADER_NAMES_EXTENSION
@@ -62,12 +63,18 @@ def request_from_scope(scope: Scope, body: bytes) -> EdgeRequest:
     )
 
 
+class ViewerGone(Exception):
+    """The viewer disconnected before its request body arrived whole."""
+
+
 async def read_body(receive: Receive) -> bytes:
+    """The whole request body; raises ViewerGone when the viewer leaves half-way, so a
+    truncated request is never passed on (to a hook, the cache or the origin)."""
     chunks = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ViewerGone
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
@@ -87,7 +94,7 @@ async def send_response(response: EdgeResponse, send: Send, *, head: bool) -> in
         {
             "type": "http.response.start",
             "status": response.status,
-            "headers": [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers],
+            "headers": [(n.encode("latin-1"), _wire_value(v)) for n, v in headers],
         }
     )
     if head:
@@ -105,6 +112,15 @@ async def send_response(response: EdgeResponse, send: Send, *, head: bool) -> in
     return sent
 
 
+def _wire_value(value: str) -> bytes:
+    """A header value's bytes: the model's ISO-8859-1 reading of wire bytes, or UTF-8 for
+    characters beyond it (a value a function set as text; CloudFront sends UTF-8)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
 async def _drain(response: EdgeResponse) -> None:
     if not isinstance(response.body, (bytes, bytearray)):
         async for _ in response.body:
@@ -119,11 +135,18 @@ class EdgeEndpoint:
         self.observers = list(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = request_from_scope(scope, await read_body(receive))
+        try:
+            body = await read_body(receive)
+        except ViewerGone:
+            return
+        request = request_from_scope(scope, body)
         exchange = await self.served.handle(request)
         assert exchange.response is not None
         exchange.request_bytes = len(request.method) + len(request.target) + 12 + request.headers.raw_size() + len(request.body)
         exchange.first_byte_ms = exchange.elapsed_ms
+        if exchange.detailed_result_type == INVALID_REQUEST:
+            # CloudFront closes the connection after refusing an oversize or malformed request.
+            exchange.response.headers.set("Connection", "close")
         try:
             exchange.bytes_sent = await send_response(exchange.response, send, head=request.method == "HEAD")
         except OSError:
@@ -151,5 +174,8 @@ def build_app(served: Served, *, observers: Iterable[Observer] = ()) -> Starlett
 
     endpoint = EdgeEndpoint(served, observers)
     app = Starlette(routes=[Route("/{path:path}", endpoint=endpoint)], lifespan=lifespan)
+    # Targets that are not a path (`OPTIONS *`) reach the pipeline too, which refuses them
+    # with CloudFront's 400 instead of Starlette's plain 404.
+    app.router.default = endpoint
     app.state.edge = served
     return app
