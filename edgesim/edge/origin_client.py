@@ -78,7 +78,7 @@ class OriginClient:
                 response = await self._session.request(
                     request.method,
                     url,
-                    headers=list(request.headers),
+                    headers=[(name, _as_sent(value)) for name, value in request.headers],
                     data=request.body or None,
                     timeout=timeout,
                     allow_redirects=False,
@@ -122,6 +122,24 @@ class OriginClient:
                 ) from exc
             return EdgeResponse(response.status, headers, body, response.reason or "")
         return EdgeResponse(response.status, headers, _stream(response), response.reason or "")
+
+
+def _as_sent(value: str) -> str:
+    """A header value as aiohttp must get it for the origin to see the viewer's bytes.
+
+    The model holds wire bytes decoded as ISO-8859-1, and aiohttp writes values as UTF-8:
+    bytes that are valid UTF-8 are handed over decoded, so they go out unchanged. Bytes
+    that are not (a lone 0xE9) cannot pass through aiohttp as they are; they go out as the
+    UTF-8 of their ISO-8859-1 reading, which is CloudFront's own conversion for values
+    a function sees. A value a function set with characters beyond ISO-8859-1 is sent
+    as UTF-8, as CloudFront sends it.
+    """
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
 
 
 async def _stream(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
