@@ -29,7 +29,8 @@ KIND = "function"
 Item = tuple[str, "str | None"]
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BAD_VALUE = re.compile(r"[\x00\r\n]")
+# RFC 9110 §5.5: no control character in a field value but HTAB (CR and LF would split it).
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _BAD_QUERY = re.compile(r"[\x00-\x20\x7f#]")
 _BAD_URI = re.compile(r"[\x00-\x20\x7f]")
 
@@ -357,7 +358,7 @@ def _item(what: str, entry: Any, attributes: bool) -> Item:
         raise FunctionValidationError(f"{what}: value must be a string")
     value = entry["value"]
     if _BAD_VALUE.search(value):
-        raise FunctionValidationError(f"{what}: value contains CR, LF or NUL")
+        raise FunctionValidationError(f"{what}: value contains CR, LF or another control character")
     _utf8(what, value)
     attrs = entry.get("attributes") if attributes else None
     if attrs is not None and not isinstance(attrs, str):
