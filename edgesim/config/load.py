@@ -9,6 +9,7 @@ local. Paths in the file are relative to the file.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -30,7 +31,10 @@ from edgesim.config.model import (
     LambdaConfig,
     Origin,
     OriginGroup,
+    HopSetting,
+    PopSetting,
     Settings,
+    TopologySettings,
 )
 from edgesim.config.reader import Findings, Node
 
@@ -201,6 +205,7 @@ def _settings(node: Node | None, cli_overrides: dict[str, str], source: Path | N
     overrides: dict[str, str] = {}
     bundled: dict[str, BundledOrigin] = {}
     host, port, pop, topology = "127.0.0.1", 8080, "IAD89-C1", {}
+    places = TopologySettings()
     distribution_id = DEFAULT_DISTRIBUTION_ID
     domain = _default_domain(source)
     if node is not None:
@@ -220,6 +225,9 @@ def _settings(node: Node | None, cli_overrides: dict[str, str], source: Path | N
         topology_node = node.obj("Topology")
         if topology_node is not None:
             topology = dict(topology_node.value)
+            places = _topology(topology_node)
+            if places.pops and pop not in {p.code for p in places.pops}:
+                node.error("Pop", f"names {pop}, which is not among Topology.RegionalEdgeCaches' POPs")
         distribution_id = node.get("DistributionId", str, distribution_id) or distribution_id
         domain = node.get("DomainName", str, domain) or domain
         node.finish()
@@ -234,6 +242,7 @@ def _settings(node: Node | None, cli_overrides: dict[str, str], source: Path | N
         origin_overrides=overrides,
         bundled_origins=bundled,
         topology=topology,
+        places=places,
         pop=pop,
         distribution_id=distribution_id,
         domain_name=domain,
@@ -285,6 +294,91 @@ def _url_check(url: str) -> str | None:
 
 def _pop_check(code: str) -> str | None:
     return None if re.match(r"^[A-Z]{3}[0-9]{1,3}(-[A-Z][0-9]{1,2})?$", code) else "expected a POP code like FRA56-C1"
+
+
+AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+LATENCY_PROFILES = ("off", "realistic")
+REPLICATION_PROFILES = ("instant", "realistic")
+HOP_KEYS = {"ViewerPop": "viewer-pop", "PopRec": "pop-rec", "RecOrigin": "rec-origin"}
+
+
+def _region_check(region: str) -> str | None:
+    return None if AWS_REGION.match(region) else "expected an AWS region name like eu-central-1"
+
+
+def _topology(node: Node) -> TopologySettings:
+    """`Edgesim.Topology`: RECs by region with their POPs, viewer networks, latency, replication."""
+    pops: list[PopSetting] = []
+    recs = node.obj("RegionalEdgeCaches")
+    if recs is not None:
+        for region in recs.value:
+            problem = _region_check(str(region))
+            if problem:
+                recs.error(str(region), f"{problem}, got {region!r}")
+            rec = recs.obj(region)
+            if rec is None:
+                continue
+            for code in rec.value:
+                if _pop_check(str(code)):
+                    rec.error(str(code), f"expected a POP code like FRA56-C1, got {code!r}")
+                    continue
+                countries = rec.value[code] or []
+                if not isinstance(countries, list) or not all(isinstance(c, str) and COUNTRY_CODE.match(c) for c in countries):
+                    rec.error(code, f"expected a list of two-letter country codes, got {countries!r}")
+                    countries = []
+                if any(p.code == code for p in pops):
+                    rec.error(code, "is listed under more than one regional edge cache")
+                    continue
+                rec.mark_read(code)
+                pops.append(PopSetting(code, str(region), tuple(countries)))
+        if not pops:
+            node.error("RegionalEdgeCaches", "expected at least one region with at least one POP")
+    networks: list[tuple[str, str]] = []
+    nets = node.obj("ViewerNetworks")
+    if nets is not None:
+        for cidr in nets.value:
+            country = nets.get(cidr, str, check=lambda c: None if COUNTRY_CODE.match(c) else "expected a two-letter country code")
+            try:
+                ipaddress.ip_network(str(cidr), strict=False)
+            except ValueError:
+                nets.error(str(cidr), f"expected a network like 203.0.113.0/24, got {cidr!r}")
+                continue
+            if country:
+                networks.append((str(cidr), country))
+    origin_region = node.get("OriginRegion", str, "us-east-1", check=_region_check) or "us-east-1"
+    latency_profile, hops = "off", {}
+    latency = node.obj("Latency")
+    if latency is not None:
+        latency_profile = latency.get("Profile", str, "off", choices=LATENCY_PROFILES) or "off"
+        for key, hop_name in HOP_KEYS.items():
+            hop = latency.obj(key)
+            if hop is None:
+                continue
+            median = hop.get("MedianMs", float, required=True, check=lambda v: None if v >= 0 else "expected 0 or more")
+            spread = hop.get("Spread", float, 0.0, check=lambda v: None if 0 <= v <= 2 else "expected 0 to 2")
+            hop.finish()
+            if median is not None:
+                hops[hop_name] = HopSetting(median, spread or 0.0)
+        latency.finish()
+    replication_profile, time_scale, auto_publish = "instant", 1.0, True
+    replication = node.obj("Replication")
+    if replication is not None:
+        replication_profile = replication.get("Profile", str, "instant", choices=REPLICATION_PROFILES) or "instant"
+        time_scale = replication.get("TimeScale", float, 1.0, check=lambda v: None if v > 0 else "expected a number above 0")
+        auto_publish = replication.get("AutoPublish", bool, True)
+        replication.finish()
+    node.finish()
+    return TopologySettings(
+        pops=tuple(pops),
+        viewer_networks=tuple(networks),
+        origin_region=origin_region,
+        latency_profile=latency_profile,
+        hops=hops,
+        replication_profile=replication_profile,
+        time_scale=time_scale or 1.0,
+        auto_publish=True if auto_publish is None else auto_publish,
+    )
 
 
 def _functions(root: Node, base_dir: Path) -> dict[str, FunctionConfig]:

@@ -160,6 +160,41 @@ class BundledOrigin:
 
 
 @dataclass(frozen=True)
+class PopSetting:
+    """One edge location of `Edgesim.Topology.RegionalEdgeCaches`, under its REC's region."""
+
+    code: str
+    region: str
+    countries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HopSetting:
+    """A latency distribution for one hop: median round trip and log-normal spread."""
+
+    median_ms: float
+    spread: float = 0.0
+
+
+@dataclass(frozen=True)
+class TopologySettings:
+    """`Edgesim.Topology`, validated: places, latency and replication of versions.
+
+    Empty `pops` means edgesim's built-in table. `hops` overrides the latency profile per
+    hop (`viewer-pop`, `pop-rec`, `rec-origin`).
+    """
+
+    pops: tuple[PopSetting, ...] = ()
+    viewer_networks: tuple[tuple[str, str], ...] = ()
+    origin_region: str = "us-east-1"
+    latency_profile: str = "off"
+    hops: dict[str, HopSetting] = field(default_factory=dict)
+    replication_profile: str = "instant"
+    time_scale: float = 1.0
+    auto_publish: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     """The local-only `Edgesim` block and the command line's overrides of it."""
 
@@ -168,6 +203,7 @@ class Settings:
     origin_overrides: dict[str, str] = field(default_factory=dict)
     bundled_origins: dict[str, BundledOrigin] = field(default_factory=dict)
     topology: dict[str, Any] = field(default_factory=dict)
+    places: TopologySettings = field(default_factory=TopologySettings)
     pop: str = "IAD89-C1"
     distribution_id: str = "EDFDVBD6EXAMPLE"
     domain_name: str = "d111111abcdef8.cloudfront.net"
