@@ -186,6 +186,7 @@ class Pool:
         logs.append(report)
         if failure is None or failure.kind == "error":
             if worker.alive:
+                worker.idle_since = time.monotonic()
                 self._idle.append(worker)
             else:
                 self._workers.discard(worker)
@@ -193,6 +194,16 @@ class Pool:
             await worker.kill()
             self._workers.discard(worker)
         return InvokeResult(rid, body, failure, logs, duration, peak, cold, init_ms)
+
+    async def reap(self, idle_for: float) -> int:
+        """Kill workers idle longer than `idle_for` seconds (Lambda drops frozen environments too)."""
+        cutoff = time.monotonic() - idle_for
+        stale = [w for w in self._idle if w.idle_since < cutoff]
+        if stale:
+            self._idle = [w for w in self._idle if w.idle_since >= cutoff]
+            self._workers.difference_update(stale)
+            await asyncio.gather(*(w.kill() for w in stale))
+        return len(stale)
 
     async def close(self) -> None:
         """Kill every worker of this pool."""

@@ -8,6 +8,7 @@ result and hands the pipeline a request, a response or CloudFront's error.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -32,6 +33,7 @@ VIEWER_EVENTS = frozenset({VIEWER_REQUEST, VIEWER_RESPONSE})
 TIMEOUT_LIMIT_S = {"viewer": 5.0, "origin": 30.0}
 VIEWER_MEMORY_MB = 128
 REGIONAL_CONCURRENCY = 1000
+IDLE_TIMEOUT_S = 600.0  # how long an idle worker stays warm (Lambda's is unpublished: minutes)
 
 
 def trigger_limits(lam: LambdaConfig, event_type: str) -> tuple[float, int]:
@@ -53,25 +55,40 @@ class LambdaRuntime:
         console: TextIO | None = None,
         concurrency: int = REGIONAL_CONCURRENCY,
         init_timeout: float = 10.0,
+        idle_timeout: float = IDLE_TIMEOUT_S,
         now: float | None = None,
     ) -> None:
         self.server = RuntimeApiServer()
         self.sink = LogSink(log_dir, console)
         self._concurrency = concurrency
         self._init_timeout = init_timeout
+        self._idle_timeout = idle_timeout
         self._clock_offset_ms = (now - time.time()) * 1000 if now is not None else 0.0
         self._limits: dict[str, ConcurrencyLimit] = {}
         self._pools: dict[tuple[str, str, str, int], Pool] = {}
+        self._reaper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.server.start()
+        if self._reaper is None:
+            self._reaper = asyncio.get_running_loop().create_task(self._reap_idle())
 
     async def close(self) -> None:
         """Kill every worker and stop the server."""
+        if self._reaper is not None:
+            self._reaper.cancel()
+            self._reaper = None
         pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             await pool.close()
         await self.server.close()
+
+    async def _reap_idle(self) -> None:
+        """Idle workers are not kept forever: a long `serve` would pile up old versions' pools."""
+        while True:
+            await asyncio.sleep(self._idle_timeout / 2)
+            for pool in list(self._pools.values()):
+                await pool.reap(self._idle_timeout)
 
     def pools(self) -> list[Pool]:
         return list(self._pools.values())
@@ -193,6 +210,7 @@ class LambdaHookProvider:
         console: TextIO | None = sys.stderr,
         concurrency: int = REGIONAL_CONCURRENCY,
         init_timeout: float = 10.0,
+        idle_timeout: float = IDLE_TIMEOUT_S,
     ) -> None:
         self.config = config
         self.runtime = LambdaRuntime(
@@ -200,6 +218,7 @@ class LambdaHookProvider:
             console=console,
             concurrency=concurrency,
             init_timeout=init_timeout,
+            idle_timeout=idle_timeout,
             now=config.settings.now,
         )
 

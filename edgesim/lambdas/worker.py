@@ -100,6 +100,7 @@ class Worker:
         self._exited: asyncio.Future[int] | None = None
         self._inflight: Invocation | None = None
         self._status_fd = -1
+        self.idle_since = 0.0
         self.stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{spec.version}]{os.urandom(16).hex()}"
 
     @property

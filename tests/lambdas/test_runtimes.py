@@ -346,3 +346,18 @@ async def test_concurrent_invocations_run_on_separate_warm_workers(runtime, code
     assert len(pids) == 3
     again = await asyncio.gather(*(hook(make_call("viewer-request")) for _ in range(3)))
     assert {r.response.body for r in again} == pids
+
+
+async def test_idle_workers_are_reaped_and_the_next_call_starts_cold(code_dir):
+    code = write_code(code_dir / "py-idle", {"lambda_function.py": "import os\ndef lambda_handler(e, c):\n    return {'status': '200', 'body': str(os.getpid())}\n"})
+    runtime = LambdaRuntime(idle_timeout=0.2)
+    await runtime.start()
+    try:
+        hook = make_hook(runtime, code, runtime_name="python3.12")
+        first = int((await hook(make_call("viewer-request"))).response.body)
+        await asyncio.sleep(0.5)
+        assert not _alive(first)
+        second = await hook(make_call("viewer-request"))
+        assert int(second.response.body) != first and "Init Duration" in second.logs[-1]
+    finally:
+        await runtime.close()
