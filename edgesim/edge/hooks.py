@@ -72,15 +72,17 @@ class HookError(Exception):
 
     `error_name` is CloudFront's name for the failure (`FunctionValidationError`,
     `LambdaExecutionError`, ...), `status` the code the viewer gets and `reason` the
-    sentence that tells a developer which rule or header broke.
+    sentence that tells a developer which rule or header broke. `logs` are what the code
+    printed before it failed: a failing function's own output is what explains it.
     """
 
-    def __init__(self, status: int, error_name: str, function: str, reason: str) -> None:
+    def __init__(self, status: int, error_name: str, function: str, reason: str, *, logs: list[str] | None = None) -> None:
         super().__init__(f"{error_name} in {function}: {reason}")
         self.status = status
         self.error_name = error_name
         self.function = function
         self.reason = reason
+        self.logs = list(logs or [])
 
 
 class Hook(Protocol):
