@@ -149,8 +149,11 @@ class RuntimeApiServer:
 
     async def _response(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        body = await request.read()
-        if len(body) > MAX_PAYLOAD:
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            body = None
+        if body is None or len(body) > MAX_PAYLOAD:
             message = f"Response payload size exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
             reply = RuntimeReply(False, _error_json(TOO_LARGE, message), TOO_LARGE)
             channel.resolve(request.match_info["id"], reply)

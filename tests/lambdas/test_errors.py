@@ -277,3 +277,17 @@ async def test_python_result_that_is_not_json_is_a_marshal_error(runtime, code_d
     error = await failure(make_hook(runtime, code, runtime_name="python3.12"))
     assert (error.status, error.error_name) == (503, "LambdaExecutionError")
     assert error.reason.startswith("Runtime.MarshalError: Unable to marshal response")
+
+
+async def test_result_over_lambdas_6_mb_payload_limit_fails_and_the_worker_stays_usable(runtime, code_dir):
+    code = write_code(code_dir / "py-huge", {"lambda_function.py": """
+        def lambda_handler(event, context):
+            if event["Records"][0]["cf"]["request"]["uri"] == "/huge":
+                return {"status": "200", "body": "x" * (7 * 1024 * 1024)}
+            return {"status": "200", "body": "small"}
+    """})
+    hook = make_hook(runtime, code, "origin-request", runtime_name="python3.12", memory=512)
+    error = await failure(hook, "origin-request", request=viewer_request(uri="/huge"))
+    assert (error.status, error.error_name) == (503, "LambdaExecutionError")
+    assert error.reason.startswith("Function.ResponseSizeTooLarge")
+    assert (await hook(make_call("origin-request"))).response.body == b"small"
