@@ -164,8 +164,12 @@ class RuntimeApiServer:
 
     async def _error(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        body = await request.read()
-        reply = RuntimeReply(False, body, _error_type(request, body))
+        try:
+            body = await request.read()
+            reply = RuntimeReply(False, body, _error_type(request, body))
+        except web.HTTPRequestEntityTooLarge:
+            message = f"Error payload size exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
+            reply = RuntimeReply(False, _error_json(TOO_LARGE, message), TOO_LARGE)
         if not channel.resolve(request.match_info["id"], reply):
             return _invalid_request_id()
         return _accepted()
