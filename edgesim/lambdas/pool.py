@@ -130,7 +130,7 @@ class Pool:
         """One attempt; None when the worker died before it took the event (try another)."""
         logs: list[str] = []
         while self._idle and not self._idle[-1].alive:
-            self._workers.discard(self._idle.pop())
+            await self._drop(self._idle.pop())
         cold = not self._idle
         init_ms = None
         if cold:
@@ -159,7 +159,7 @@ class Pool:
             failure = FunctionFailure("timeout", "Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds")
         except WorkerFailed as exc:
             if exc.before_start:
-                self._workers.discard(worker)
+                await self._drop(worker)
                 return None
             failure = FunctionFailure("crash", exc.error_type, exc.message)
         else:
@@ -189,11 +189,15 @@ class Pool:
                 worker.idle_since = time.monotonic()
                 self._idle.append(worker)
             else:
-                self._workers.discard(worker)
+                await self._drop(worker)
         else:
-            await worker.kill()
-            self._workers.discard(worker)
+            await self._drop(worker)
         return InvokeResult(rid, body, failure, logs, duration, peak, cold, init_ms)
+
+    async def _drop(self, worker: Worker) -> None:
+        """Forget a worker and release its process, port and pipe."""
+        self._workers.discard(worker)
+        await worker.kill()
 
     async def reap(self, idle_for: float) -> int:
         """Kill workers idle longer than `idle_for` seconds (Lambda drops frozen environments too)."""
