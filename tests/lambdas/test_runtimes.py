@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sys
 
@@ -361,3 +362,23 @@ async def test_idle_workers_are_reaped_and_the_next_call_starts_cold(code_dir):
         assert int(second.response.body) != first and "Init Duration" in second.logs[-1]
     finally:
         await runtime.close()
+
+
+@requires_node
+async def test_workers_that_die_leave_no_open_ports_or_pipes(code_dir):
+    # Each call reports an error and then its worker exits, so the next call finds a dead
+    # idle worker (or one that dies before taking the event) and must release it.
+    code = write_code(code_dir / "node-dies-after-error", {"index.js": """
+        exports.handler = (event, context, callback) => { setTimeout(() => { throw new Error('late'); }, 1); };
+    """})
+    runtime = LambdaRuntime()
+    await runtime.start()
+    hook = make_hook(runtime, code)
+    await hook.run(make_call("viewer-request"))
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        outcome = await hook.run(make_call("viewer-request"))
+        assert outcome.error.reason == "Error: late"
+    await asyncio.sleep(0.1)
+    assert len(os.listdir("/proc/self/fd")) <= before
+    await runtime.close()
