@@ -13,12 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from edgesim.edge.header_rules import header_violations
+from edgesim.edge.header_rules import header_violations, read_only_headers
 from edgesim.edge.header_rules import is_disallowed as _is_disallowed
 from edgesim.edge.hooks import VIEWER_REQUEST, VIEWER_RESPONSE, EdgeContext
 from edgesim.edge.model import EdgeRequest, EdgeResponse, Headers
@@ -38,15 +39,39 @@ _BAD_URI = re.compile(r"[\x00-\x20\x7f]")
 # The same few header names come by on every request.
 is_disallowed = functools.lru_cache(maxsize=4096)(_is_disallowed)
 
+# JSON text as `runtime._encode` writes it (compact, ASCII): the C string quoter, and
+# the generic encoder for anything that is not a str.
+_quote = json.encoder.encode_basestring_ascii
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+# Per header name, cached (the same few names come by on every request; bounded so that
+# a stream of made-up names cannot grow them without end).
+_CACHE_LIMIT = 4096
+_NAME_INFO: dict[str, tuple[str, bool]] = {}  # as received -> (lower-case, disallowed)
+_VALID_NAMES: dict[str, str] = {}  # names a function returned that are HTTP tokens -> lower-case
+_RECASED: dict[str, str] = {}
+
+
+def _name_info(name: str) -> tuple[str, bool]:
+    if len(_NAME_INFO) >= _CACHE_LIMIT:
+        _NAME_INFO.clear()
+    lower = name.lower()
+    info = _NAME_INFO[name] = (lower, is_disallowed(lower))
+    return info
+
 
 class FunctionValidationError(Exception):
     """The function returned something CloudFront refuses (a 502); the message says what."""
 
 
-@functools.lru_cache(maxsize=4096)
 def recase(name: str) -> str:
     """CloudFront's output casing: each hyphen-separated word capitalised (`x-webp` -> `X-Webp`)."""
-    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+    cased = _RECASED.get(name)
+    if cased is None:
+        if len(_RECASED) >= _CACHE_LIMIT:
+            _RECASED.clear()
+        cased = _RECASED[name] = "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+    return cased
 
 
 @dataclass
@@ -55,6 +80,7 @@ class Sent:
 
     `*_shown` maps hold values as the function saw them (UTF-8 text); `*_raw` the same
     occurrences as they arrived, which is what goes on when the function left a name alone.
+    (When every value is valid text the two are the same object; neither is changed.)
     """
 
     event_type: str
@@ -67,24 +93,62 @@ class Sent:
     cookies_shown: dict[str, list[Item]]
     cookies_raw: dict[str, list[Item]]
     cookie_lines: list[str]
-    sent_maps: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Side:
+    """One message (request or response) split as the event shows it."""
+
+    headers_raw: dict[str, list[Item]]
+    headers_shown: dict[str, list[Item]]
+    hidden: list[tuple[str, str]]
+    cookie_lines: list[str]
+    cookies_raw: dict[str, list[Item]]
+    cookies_shown: dict[str, list[Item]]
+
+
+def _request_side(request: EdgeRequest) -> _Side:
+    raw, hidden, lines = _split_headers(request.headers, "cookie")
+    cookies = _parse_request_cookies(lines)
+    return _Side(raw, _shown(raw), hidden, lines, cookies, _shown(cookies))
+
+
+def _response_side(response: EdgeResponse) -> _Side:
+    raw, hidden, lines = _split_headers(response.headers, "set-cookie")
+    cookies = _parse_response_cookies(lines)
+    return _Side(raw, _shown(raw), hidden, lines, cookies, _shown(cookies))
+
+
+def _sent(event_type: str, request: EdgeRequest, response: EdgeResponse | None, query: dict[str, list[Item]],
+          request_side: _Side, response_side: _Side | None) -> Sent:
+    side = response_side if response_side is not None else request_side
+    return Sent(
+        event_type=event_type,
+        request=request,
+        response=response,
+        headers_shown=side.headers_shown,
+        headers_raw=side.headers_raw,
+        hidden=side.hidden,
+        query=query,
+        cookies_shown=side.cookies_shown,
+        cookies_raw=side.cookies_raw,
+        cookie_lines=side.cookie_lines,
+    )
 
 
 def build_event(
     event_type: str, context: EdgeContext, request: EdgeRequest, response: EdgeResponse | None = None
 ) -> tuple[dict[str, Any], Sent]:
-    """The event for `event_type`, and the record needed to read the function's answer.
+    """The event for `event_type` as objects, and the record needed to read the function's answer.
 
-    The record shares the event's maps (to spot untouched entries cheaply), so the
-    event is sent to the function as JSON and not changed in place.
+    The hook sends `build_event_json`'s text instead, which is this event written as JSON
+    without building the objects first (the tests hold the two to the same text).
     """
-    request_raw, request_hidden, cookie_lines = _split_headers(request.headers, "cookie")
+    if event_type == VIEWER_RESPONSE and response is None:
+        raise ValueError("a viewer-response event needs the response")
     query = _parse_query(request.querystring)
-    request_cookies = _parse_request_cookies(cookie_lines)
-    request_headers_map = _as_map(_shown(request_raw))
-    request_cookies_map = _as_map(_shown(request_cookies))
-    query_map = _as_map(query)
+    request_side = _request_side(request)
     event: dict[str, Any] = {
         "version": "1.0",
         "context": {
@@ -97,43 +161,93 @@ def build_event(
         "request": {
             "method": request.method,
             "uri": _text(request.uri),
-            "querystring": query_map,
-            "headers": request_headers_map,
-            "cookies": request_cookies_map,
+            "querystring": _as_map(query),
+            "headers": _as_map(request_side.headers_shown),
+            "cookies": _as_map(request_side.cookies_shown),
         },
     }
-    sent_maps = {"querystring": query_map}
+    response_side = None
     if event_type == VIEWER_RESPONSE:
-        if response is None:
-            raise ValueError("a viewer-response event needs the response")
-        headers_raw, hidden, lines = _split_headers(response.headers, "set-cookie")
-        cookies_raw = _parse_response_cookies(lines)
-        headers_map, cookies_map = _as_map(_shown(headers_raw)), _as_map(_shown(cookies_raw))
+        assert response is not None
+        response_side = _response_side(response)
         event["response"] = {
             "statusCode": response.status,
             "statusDescription": response.status_description or _phrase(response.status),
-            "headers": headers_map,
-            "cookies": cookies_map,
+            "headers": _as_map(response_side.headers_shown),
+            "cookies": _as_map(response_side.cookies_shown),
         }
-    else:
-        headers_raw, hidden, lines, cookies_raw = request_raw, request_hidden, cookie_lines, request_cookies
-        headers_map, cookies_map = request_headers_map, request_cookies_map
-    sent_maps["headers"] = headers_map
-    sent_maps["cookies"] = cookies_map
-    sent = Sent(
-        event_type=event_type,
-        request=request,
-        response=response,
-        headers_shown=_shown(headers_raw),
-        headers_raw=headers_raw,
-        hidden=hidden,
-        query=query,
-        cookies_shown=_shown(cookies_raw),
-        cookies_raw=cookies_raw,
-        cookie_lines=lines,
-        sent_maps=sent_maps,
-    )
-    return event, sent
+    return event, _sent(event_type, request, response, query, request_side, response_side)
+
+
+_PREFIXES: dict[tuple[Any, Any, str], str] = {}
+
+
+def build_event_json(
+    event_type: str, context: EdgeContext, request: EdgeRequest, response: EdgeResponse | None = None
+) -> tuple[str, Sent]:
+    """`build_event`'s event as the JSON text the runtime sends, and the same record.
+
+    The text is exactly what JSON-encoding `build_event`'s objects gives, written
+    straight from the split headers; the parts that do not change per request (version,
+    distribution, event type) are written once per distribution.
+    """
+    if event_type == VIEWER_RESPONSE and response is None:
+        raise ValueError("a viewer-response event needs the response")
+    key = (context.distribution_domain_name, context.distribution_id, event_type)
+    prefix = _PREFIXES.get(key)
+    if prefix is None:
+        if len(_PREFIXES) >= 64:
+            _PREFIXES.clear()
+        prefix = _PREFIXES[key] = (
+            '{"version":"1.0","context":{"distributionDomainName":' + _encode(key[0])
+            + ',"distributionId":' + _encode(key[1]) + ',"eventType":' + _encode(event_type) + ',"requestId":'
+        )
+    query = _parse_query(request.querystring)
+    request_side = _request_side(request)
+    parts = [
+        prefix, _json(context.request_id), '},"viewer":{"ip":', _json(request.client_ip),
+        '},"request":{"method":', _json(request.method), ',"uri":', _json(_text(request.uri)),
+        ',"querystring":', _map_json(query), ',"headers":', _map_json(request_side.headers_shown),
+        ',"cookies":', _map_json(request_side.cookies_shown), "}",
+    ]
+    response_side = None
+    if event_type == VIEWER_RESPONSE:
+        assert response is not None
+        response_side = _response_side(response)
+        parts += [
+            ',"response":{"statusCode":', _json(response.status), ',"statusDescription":',
+            _json(response.status_description or _phrase(response.status)),
+            ',"headers":', _map_json(response_side.headers_shown),
+            ',"cookies":', _map_json(response_side.cookies_shown), "}",
+        ]
+    parts.append("}")
+    return "".join(parts), _sent(event_type, request, response, query, request_side, response_side)
+
+
+def _json(value: Any) -> str:
+    if type(value) is str:
+        return _quote(value)
+    return int.__repr__(value) if type(value) is int else _encode(value)
+
+
+def _map_json(items_by_name: dict[str, list[Item]]) -> str:
+    """`_encode(_as_map(items_by_name))`, without the objects."""
+    if not items_by_name:
+        return "{}"
+    parts = []
+    for name, items in items_by_name.items():
+        first = _item_json(items[0])
+        if len(items) > 1:
+            first = first[:-1] + ',"multiValue":[' + ",".join([_item_json(item) for item in items]) + "]}"
+        parts.append(_quote(name) + ":" + first)
+    return "{" + ",".join(parts) + "}"
+
+
+def _item_json(item: Item) -> str:
+    value, attributes = item
+    if attributes is None:
+        return '{"value":' + _json(value) + "}"
+    return '{"value":' + _json(value) + ',"attributes":' + _json(attributes) + "}"
 
 
 def _split_headers(headers: Headers, cookie_name: str) -> tuple[dict[str, list[Item]], list[tuple[str, str]], list[str]]:
@@ -141,14 +255,20 @@ def _split_headers(headers: Headers, cookie_name: str) -> tuple[dict[str, list[I
     visible: dict[str, list[Item]] = {}
     hidden: list[tuple[str, str]] = []
     cookie_lines: list[str] = []
+    known = _NAME_INFO
     for name, value in headers:
-        lower = name.lower()
+        info = known.get(name)
+        lower, disallowed = info if info is not None else _name_info(name)
         if lower == cookie_name:
             cookie_lines.append(value)
-        elif is_disallowed(lower):
+        elif disallowed:
             hidden.append((name, value))
         else:
-            visible.setdefault(lower, []).append((value, None))
+            items = visible.get(lower)
+            if items is None:
+                visible[lower] = [(value, None)]
+            else:
+                items.append((value, None))
     return visible, hidden, cookie_lines
 
 
@@ -176,16 +296,14 @@ def _read_request(sent: Sent, value: dict[str, Any]) -> EdgeRequest:
     querystring = _read_query(sent, value.get("querystring", {}))
     if len(uri) + 1 + len(querystring) >= URL_LIMIT:
         raise FunctionValidationError(f"uri plus query string must be under {URL_LIMIT} characters")
-    headers = _merge("headers", sent.headers_shown, sent.headers_raw, value.get("headers", {}), lower=True,
-                     sent_map=sent.sent_maps["headers"])
-    _check_headers(sent, headers)
-    cookies = _merge("cookies", sent.cookies_shown, sent.cookies_raw, value.get("cookies", {}),
-                     sent_map=sent.sent_maps["cookies"])
+    headers, touched = _merge("headers", sent.headers_shown, sent.headers_raw, value.get("headers", {}), lower=True)
+    _check_headers(sent, headers, touched)
+    cookies, _ = _merge("cookies", sent.cookies_shown, sent.cookies_raw, value.get("cookies", {}))
     out = _header_list(sent, headers)
     if cookies == sent.cookies_raw:
-        out.extend(("Cookie", line) for line in sent.cookie_lines)
+        out.extend([("Cookie", line) for line in sent.cookie_lines])
     elif cookies:
-        out.append(("Cookie", "; ".join(f"{n}={v}" for n, items in cookies.items() for v, _ in items)))
+        out.append(("Cookie", "; ".join([f"{n}={v}" for n, items in cookies.items() for v, _ in items])))
     result = request.copy()
     result.uri = uri if uri != _text(request.uri) else request.uri
     result.querystring = querystring
@@ -203,20 +321,18 @@ def _read_response(sent: Sent, value: dict[str, Any], *, generated: bool) -> Edg
     original = None if generated else sent.response
     if description is None:
         description = original.status_description if original is not None and original.status == status else ""
-    before_shown = {} if generated else sent.headers_shown
-    before_raw = {} if generated else sent.headers_raw
-    headers = _merge("headers", before_shown, before_raw, value.get("headers", {}), lower=True,
-                     sent_map=None if generated else sent.sent_maps["headers"])
+    before_shown: dict[str, list[Item]] = {} if generated else sent.headers_shown
+    before_raw: dict[str, list[Item]] = {} if generated else sent.headers_raw
+    headers, touched = _merge("headers", before_shown, before_raw, value.get("headers", {}), lower=True)
     if generated:
         bad = [n for n in headers if is_disallowed(n)]
         if bad:
             raise FunctionValidationError("; ".join(f"header '{n}' is disallowed: edge functions may not add it" for n in bad))
     else:
-        _check_headers(sent, headers)
-    cookies_before = {} if generated else sent.cookies_shown
-    cookies_raw = {} if generated else sent.cookies_raw
-    cookies = _merge("cookies", cookies_before, cookies_raw, value.get("cookies", {}), attributes=True,
-                     sent_map=None if generated else sent.sent_maps["cookies"])
+        _check_headers(sent, headers, touched)
+    cookies_before: dict[str, list[Item]] = {} if generated else sent.cookies_shown
+    cookies_raw: dict[str, list[Item]] = {} if generated else sent.cookies_raw
+    cookies, _ = _merge("cookies", cookies_before, cookies_raw, value.get("cookies", {}), attributes=True)
     body: bytes | Any = b"" if original is None else original.body
     if "body" in value:
         body = _read_body(value["body"])
@@ -229,7 +345,7 @@ def _read_response(sent: Sent, value: dict[str, Any], *, generated: bool) -> Edg
             headers["content-length"] = [(str(len(body)), None)]
     out = _header_list(sent, headers, hidden=not generated)
     if not generated and cookies == sent.cookies_raw:
-        out.extend(("Set-Cookie", line) for line in sent.cookie_lines)
+        out.extend([("Set-Cookie", line) for line in sent.cookie_lines])
     else:
         for name, items in cookies.items():
             for cookie_value, attributes in items:
@@ -263,10 +379,10 @@ def _read_query(sent: Sent, value: Any) -> str:
     if isinstance(value, str):
         built = value[1:] if value.startswith("?") else value
     else:
-        merged = _merge("querystring", sent.query, sent.query, value, sent_map=sent.sent_maps["querystring"])
+        merged, _ = _merge("querystring", sent.query, sent.query, value)
         if merged == sent.query:
             return sent.request.querystring
-        built = "&".join(f"{n}={v}" for n, items in merged.items() for v, _ in items)
+        built = "&".join([f"{n}={v}" for n, items in merged.items() for v, _ in items])
     if built == sent.request.querystring:
         return built
     if _BAD_QUERY.search(built):
@@ -274,8 +390,27 @@ def _read_query(sent: Sent, value: Any) -> str:
     return built
 
 
-def _check_headers(sent: Sent, headers: dict[str, list[Item]]) -> None:
-    before = {n: [v for v, _ in items] for n, items in sent.headers_raw.items()}
+def _check_headers(sent: Sent, headers: dict[str, list[Item]], touched: list[str]) -> None:
+    """Refuse disallowed headers added and read-only ones touched (`header_violations`).
+
+    Only names the function wrote (`touched`) can be new; read-only names are compared
+    directly. When that finds nothing, `header_violations` would find nothing either;
+    otherwise it is asked, for its exact wording.
+    """
+    raw = sent.headers_raw
+    clean = True
+    for name in touched:
+        if name not in raw and is_disallowed(name):
+            clean = False
+            break
+    if clean:
+        for name in read_only_headers(KIND, sent.event_type):
+            if raw.get(name) != headers.get(name):
+                clean = False
+                break
+    if clean:
+        return
+    before = {n: [v for v, _ in items] for n, items in raw.items()}
     after = {n: [v for v, _ in items] for n, items in headers.items()}
     problems = header_violations(KIND, sent.event_type, before, after)
     if problems:
@@ -284,11 +419,16 @@ def _check_headers(sent: Sent, headers: dict[str, list[Item]]) -> None:
 
 def _header_list(sent: Sent, headers: dict[str, list[Item]], hidden: bool = True) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
+    cased = _RECASED
     for name, items in headers.items():
-        if name in ("cookie", "set-cookie"):
+        if name == "cookie" or name == "set-cookie":
             sent.warnings.append(f"header '{name}' set in headers is ignored: cookies come from the cookies object")
             continue
-        out.extend((recase(name), value) for value, _ in items)
+        recased = cased.get(name) or recase(name)
+        if len(items) == 1:
+            out.append((recased, items[0][0]))
+        else:
+            out.extend([(recased, value) for value, _ in items])
     if hidden:
         out.extend(sent.hidden)
     return out
@@ -302,68 +442,108 @@ def _merge(
     *,
     lower: bool = False,
     attributes: bool = False,
-    sent_map: dict[str, Any] | None = None,
-) -> dict[str, list[Item]]:
+) -> tuple[dict[str, list[Item]], list[str]]:
     """Apply spec §1.6's write-back rules to one returned map.
 
     A changed `multiValue` replaces every occurrence; otherwise `value` replaces only
     the first and later occurrences stay. Names the function left alone keep their raw
-    (as-received) values.
+    (as-received) values. Also returns the keys of the entries that were not left alone.
     """
     if not isinstance(after, dict):
         raise FunctionValidationError(f"{field_name} must be an object")
     out: dict[str, list[Item]] = {}
-    sent_map = sent_map or {}
+    touched: list[str] = []
     for name, entry in after.items():
-        if name in sent_map and sent_map[name] == entry:
-            out.setdefault(name, []).extend(raw[name])  # untouched: as received, no checks needed
-            continue
-        key = name.lower() if lower else name
+        prior = shown.get(name)
+        if prior is not None:
+            if len(prior) == 1:
+                value, attrs = prior[0]
+                same = entry == ({"value": value} if attrs is None else {"value": value, "attributes": attrs})
+            else:
+                same = entry == _entry_object(prior[0], prior)
+            if same:  # untouched: as received, no checks needed
+                got = out.get(name)
+                if got is None:
+                    out[name] = list(raw[name])
+                else:
+                    got.extend(raw[name])
+                continue
         if lower:
-            if not _TOKEN.match(name):
-                raise FunctionValidationError(f"header name {name!r} is not a valid HTTP header name")
-        first, multi = _entry(field_name, name, entry, attributes)
-        prior = shown.get(key, [])
-        prior_multi = prior if len(prior) > 1 else None
-        if multi is not None and multi != prior_multi:
+            key = _VALID_NAMES.get(name)
+            if key is None:
+                if not _TOKEN.match(name):
+                    raise FunctionValidationError(f"header name {name!r} is not a valid HTTP header name")
+                if len(_VALID_NAMES) >= _CACHE_LIMIT:
+                    _VALID_NAMES.clear()
+                key = _VALID_NAMES[name] = name.lower()
+        else:
+            key = name
+        if type(entry) is dict and len(entry) == 1 and type(value := entry.get("value")) is str and _plain(value):
+            first: Item = (value, None)  # the usual `{value: "..."}`, as _entry would read it
+            multi = None
+        else:
+            first, multi = _entry(field_name, name, entry, attributes)
+        prior = shown.get(key, _NONE)
+        if multi is not None and multi != (prior if len(prior) > 1 else None):
             occurrences = multi
         elif prior and first == prior[0]:
             occurrences = raw[key]
         else:
-            occurrences = [first, *raw.get(key, [])[1:]]
-        out.setdefault(key, []).extend(occurrences)
-    return out
+            occurrences = [first, *raw.get(key, _NONE)[1:]]
+        got = out.get(key)
+        if got is None:
+            out[key] = list(occurrences)
+        else:
+            got.extend(occurrences)
+        touched.append(key)
+    return out, touched
+
+
+_NONE: list[Item] = []
 
 
 def _entry(field_name: str, name: str, entry: Any, attributes: bool) -> tuple[Item, list[Item] | None]:
-    what = f"{field_name} '{name}'"
     if not isinstance(entry, dict):
-        raise FunctionValidationError(f"{what} must be an object with a value")
+        raise FunctionValidationError(f"{field_name} '{name}' must be an object with a value")
     multi = None
     if "multiValue" in entry:
         if not isinstance(entry["multiValue"], list):
-            raise FunctionValidationError(f"{what}: multiValue must be an array")
+            raise FunctionValidationError(f"{field_name} '{name}': multiValue must be an array")
+        what = f"{field_name} '{name}'"
         multi = [_item(what, element, attributes) for element in entry["multiValue"]]
     if "value" in entry:
-        first = _item(what, entry, attributes)
+        first = _item((field_name, name), entry, attributes)
     elif multi:
         first = multi[0]
     else:
-        raise FunctionValidationError(f"{what} has no value")
+        raise FunctionValidationError(f"{field_name} '{name}' has no value")
     return first, multi
 
 
-def _item(what: str, entry: Any, attributes: bool) -> Item:
-    if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
-        raise FunctionValidationError(f"{what}: value must be a string")
-    value = entry["value"]
-    if _BAD_VALUE.search(value):
-        raise FunctionValidationError(f"{what}: value contains CR, LF or another control character")
-    _utf8(what, value)
-    attrs = entry.get("attributes") if attributes else None
+def _item(what: str | tuple[str, str], entry: Any, attributes: bool) -> Item:
+    """One `{value[, attributes]}`, checked. `what` names it in errors (a pair is written lazily)."""
+    value = entry.get("value") if isinstance(entry, dict) else None
+    if not isinstance(value, str):
+        raise FunctionValidationError(f"{_what(what)}: value must be a string")
+    if not _plain(value):
+        if _BAD_VALUE.search(value):
+            raise FunctionValidationError(f"{_what(what)}: value contains CR, LF or another control character")
+        _utf8(_what(what), value)
+    if not attributes:
+        return value, None
+    attrs = entry.get("attributes")
     if attrs is not None and not isinstance(attrs, str):
-        raise FunctionValidationError(f"{what}: attributes must be a string")
+        raise FunctionValidationError(f"{_what(what)}: attributes must be a string")
     return value, attrs
+
+
+def _plain(value: str) -> bool:
+    """Printable ASCII: valid UTF-8 without a control character, so `_item` has nothing to check."""
+    return value.isascii() and value.isprintable()
+
+
+def _what(what: str | tuple[str, str]) -> str:
+    return what if isinstance(what, str) else f"{what[0]} '{what[1]}'"
 
 
 def _utf8(what: str, text: str) -> bytes:
@@ -389,7 +569,12 @@ def _text(value: str) -> str:
 
 
 def _shown(raw: dict[str, list[Item]]) -> dict[str, list[Item]]:
-    return {name: [(_text(v), a) for v, a in items] for name, items in raw.items()}
+    """Values as the function sees them; `raw` itself when every value is ASCII (the usual case)."""
+    for items in raw.values():
+        for value, _ in items:
+            if not value.isascii():
+                return {name: [(_text(v), a) for v, a in items] for name, items in raw.items()}
+    return raw
 
 
 def _as_map(items_by_name: dict[str, list[Item]]) -> dict[str, Any]:
