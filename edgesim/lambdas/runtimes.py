@@ -71,6 +71,15 @@ def task_root(code_path: Path) -> Path:
 
 
 @functools.lru_cache(maxsize=None)
+def _node_major(node: str) -> str:
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return version.strip().removeprefix("v").split(".")[0] or "unknown"
+
+
+@functools.lru_cache(maxsize=None)
 def _working_python(version: str) -> str | None:
     """`pythonX.Y` from PATH if it really starts (pyenv shims exist for versions not installed)."""
     found = shutil.which(f"python{version}")
@@ -105,7 +114,9 @@ def launch_plan(runtime: str, code_path: Path, memory_mb: int) -> LaunchPlan:
         if node is None:
             raise RuntimeUnavailable(node_missing_reason())
         argv = (node, f"--max-old-space-size={memory_mb}", str(BOOTSTRAPS / "node_runtime.js"))
-        return LaunchPlan(argv, root, limit, env_name)
+        wanted, have = runtime.removeprefix("nodejs").removesuffix(".x"), _node_major(node)
+        notes = (f"{runtime}: running with the node on PATH, version {have}",) if have != wanted else ()
+        return LaunchPlan(argv, root, limit, env_name, notes)
     if kind == "python":
         version = runtime.removeprefix("python")
         python = _working_python(version)

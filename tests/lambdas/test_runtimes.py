@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+import subprocess
 import sys
 
 import pytest
@@ -382,3 +383,13 @@ async def test_workers_that_die_leave_no_open_ports_or_pipes(code_dir):
     await asyncio.sleep(0.1)
     assert len(os.listdir("/proc/self/fd")) <= before
     await runtime.close()
+
+
+@requires_node
+async def test_node_version_other_than_the_runtimes_is_noted_in_the_function_log(runtime, code_dir):
+    major = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip().lstrip("v").split(".")[0]
+    other = "nodejs18.x" if major != "18" else "nodejs22.x"
+    code = write_code(code_dir / "node-version-note", {"index.js": "exports.handler = async () => ({status: '200'});"})
+    await make_hook(runtime, code, runtime_name=other)(make_call("viewer-request", region="ca-central-1"))
+    log = (runtime.sink.log_dir / "ca-central-1/aws/lambda/us-east-1.node-version-note.log").read_text()
+    assert log.startswith(f"{other}: running with the node on PATH, version {major}\n")
