@@ -17,7 +17,7 @@ BEHAVIOR_1_ITEM_0 = "DistributionConfig.CacheBehaviors.Items[1].LambdaFunctionAs
 
 
 def config(tmp_path: Path, associations: list[dict], lambdas: dict | None = None, files: dict | None = None):
-    write_code(tmp_path / "fn", files or {"index.js": "exports.handler = async (e) => e.Records[0].cf.request;"})
+    write_code(tmp_path / "fn", files or {"lambda_function.py": "def lambda_handler(e, c):\n    return e\n"})
     origin = {"Id": "o", "DomainName": "example.org", "CustomOriginConfig": {"OriginProtocolPolicy": "http-only"}}
 
     def behavior(pattern: str, items: list[dict]) -> dict:
@@ -25,7 +25,7 @@ def config(tmp_path: Path, associations: list[dict], lambdas: dict | None = None
                 "CachePolicyId": CACHING_DISABLED, "LambdaFunctionAssociations": {"Quantity": len(items), "Items": items}}
 
     document = {
-        "Lambdas": lambdas or {"fn": {"Runtime": "nodejs20.x", "Code": "fn"}},
+        "Lambdas": lambdas or {"fn": {"Runtime": "python3.12", "Code": "fn"}},
         "DistributionConfig": {
             "Origins": {"Quantity": 1, "Items": [origin]},
             "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all", "CachePolicyId": CACHING_DISABLED},
@@ -97,7 +97,7 @@ def test_include_body_on_a_request_event_is_fine(tmp_path, event):
 
 
 def test_viewer_trigger_timeout_over_5_seconds_is_refused(tmp_path):
-    lambdas = {"fn": {"Runtime": "nodejs20.x", "Code": "fn", "Timeout": 30}}
+    lambdas = {"fn": {"Runtime": "python3.12", "Code": "fn", "Timeout": 30}}
     problems = problems_of(tmp_path, [association("viewer-response")], lambdas)
     assert problems == [f"{BEHAVIOR_1_ITEM_0}.LambdaFunctionARN: InvalidLambdaFunctionAssociation: "
                         "The function timeout is too large for viewer-response: 30 Max allowed: 5"]
@@ -105,7 +105,7 @@ def test_viewer_trigger_timeout_over_5_seconds_is_refused(tmp_path):
 
 
 def test_viewer_trigger_memory_over_128_mb_is_refused(tmp_path):
-    lambdas = {"fn": {"Runtime": "nodejs20.x", "Code": "fn", "MemorySize": 1024}}
+    lambdas = {"fn": {"Runtime": "python3.12", "Code": "fn", "MemorySize": 1024}}
     problems = problems_of(tmp_path, [association("viewer-request")], lambdas)
     assert problems == [f"{BEHAVIOR_1_ITEM_0}.LambdaFunctionARN: InvalidLambdaFunctionAssociation: "
                         "The function memory size is too large for viewer-request: 1024 Max allowed: 128"]
@@ -113,8 +113,7 @@ def test_viewer_trigger_memory_over_128_mb_is_refused(tmp_path):
 
 
 def test_viewer_trigger_package_over_1_mb_is_refused(tmp_path):
-    files = {"index.js": "exports.handler = async (e) => e.Records[0].cf.request;"}
-    cfg = config(tmp_path, [association("viewer-request")], files=files)
+    cfg = config(tmp_path, [association("viewer-request")])
     (tmp_path / "fn" / "blob.bin").write_bytes(os.urandom(1024 * 1024 + 10))
     package_size.cache_clear()
     problems = validate_lambda_associations(cfg)
@@ -128,9 +127,9 @@ def test_package_size_is_the_compressed_size(tmp_path):
 
 
 def test_missing_node_is_said_clearly_at_load(tmp_path, monkeypatch):
-    cfg = config(tmp_path, [association("viewer-request")])
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert validate_lambda_associations(cfg) == [
+    lambdas = {"fn": {"Runtime": "nodejs20.x", "Code": "fn"}}
+    assert problems_at_load(tmp_path, [association("viewer-request")], lambdas) == [
         "Lambdas.fn.Runtime: nodejs20.x: Node.js runtimes need `node` on PATH, and none was found"
     ]
 
