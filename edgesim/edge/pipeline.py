@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
 from edgesim.cache.compression import compress, compression_for
@@ -34,7 +35,7 @@ from edgesim.edge.cloudfront_headers import (
     via_value,
 )
 from edgesim.edge.errors import EdgeFailure
-from edgesim.edge.exchange import Exchange, HookRun
+from edgesim.edge.exchange import Exchange, HookRun, Stage
 from edgesim.edge.hooks import (
     ORIGIN_REQUEST,
     ORIGIN_RESPONSE,
@@ -51,11 +52,18 @@ from edgesim.edge.model import EdgeRequest, EdgeResponse, Headers
 from edgesim.edge.origin_client import OriginClient, OriginError
 from edgesim.edge.plans import BehaviorPlan, behavior_plans, custom_errors_by_status
 from edgesim.edge.tiers import CacheTiers
+from edgesim.topology.latency import POP_ORIGIN, POP_REC, REC_ORIGIN, VIEWER_POP, LatencyModel
 from edgesim.topology.places import Pop, Topology
+from edgesim.topology.routing import Placement, place
 
 log = logging.getLogger("edgesim.pipeline")
 
 FAILOVER_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# The hooks (function versions) a request started with. Set per request in `handle`;
+# fills it starts as tasks (collapsed, stale-while-revalidate) inherit it, so a request
+# finishes on the versions it began with while its region switches.
+_REQUEST_HOOKS: ContextVar[HookSet | None] = ContextVar("edgesim_request_hooks", default=None)
 
 
 @dataclass
@@ -90,6 +98,8 @@ class Pipeline:
         pop: str | None = None,
         caching: bool = True,
         clock: Callable[[], float] = time.time,
+        latency: LatencyModel | None = None,
+        regional_hooks: Callable[[str], HookSet] | None = None,
     ) -> None:
         self.config = config
         self.distribution = config.distribution
@@ -100,14 +110,17 @@ class Pipeline:
         self.origin_client = origin_client or OriginClient()
         self.topology = topology or Topology.from_settings(config.settings, pop)
         self.tiers = tiers or CacheTiers(self.topology)
+        self.pinned_pop = pop
+        self.latency = latency or LatencyModel()
+        self.regional_hooks = regional_hooks
         self.caching = caching
         self.clock = clock
         self.collapser: RequestCollapser[_Filled] = RequestCollapser()
 
     async def handle(self, request: EdgeRequest) -> Exchange:
         """Serve one viewer request; never raises for anything a viewer or an origin can do."""
-        request, chosen_pop = _without_edgesim_headers(request)
-        pop = self.topology.pop(chosen_pop)
+        placement = place(request, self.topology, self.pinned_pop)
+        request, pop = placement.request, placement.pop
         context = EdgeContext(
             request_id=new_request_id(),
             distribution_id=self.distribution.id,
@@ -116,8 +129,10 @@ class Pipeline:
             region=pop.region,
         )
         exchange = Exchange(context=context, viewer_request=request)
+        pinned = _REQUEST_HOOKS.set(self.regional_hooks(pop.region) if self.regional_hooks else self.hooks)
         try:
-            response = await self._serve(exchange, request.copy(), pop)
+            await self._hop(exchange, VIEWER_POP, pop)
+            response = await self._serve(exchange, request.copy(), placement)
         except _Answer as answer:
             response = answer.response
             exchange.result_type = answer.result
@@ -128,6 +143,8 @@ class Pipeline:
             exchange.result_type = exchange.detailed_result_type = "Error"
             exchange.error_reason = f"edgesim internal error: {exc!r}"
             response = errors.error_page(500, "edgesim hit an internal error; see its log.", context.request_id)
+        finally:
+            _REQUEST_HOOKS.reset(pinned)
         add_viewer_response_headers(
             response.headers,
             result=exchange.result_type,
@@ -138,7 +155,14 @@ class Pipeline:
         exchange.response = response
         return exchange
 
-    async def _serve(self, exchange: Exchange, request: EdgeRequest, pop: Pop) -> EdgeResponse:
+    async def _hop(self, exchange: Exchange, hop: str, pop: Pop) -> None:
+        """Wait out one hop of the latency model (nothing when it is off) and record it."""
+        waited = await self.latency.wait(hop, pop.region)
+        if waited is not None:
+            exchange.stages.append(Stage(f"hop-{hop}", waited))
+
+    async def _serve(self, exchange: Exchange, request: EdgeRequest, placement: Placement) -> EdgeResponse:
+        pop = placement.pop
         failure = request_limit_failure(request)
         if failure:
             self._fail(exchange, failure)
@@ -156,7 +180,7 @@ class Pipeline:
             raise _Answer(outcome.response, "FunctionGeneratedResponse")
         request = outcome.request or request
         origin = outcome.origin or origin
-        viewer = ViewerInfo.from_request(request)
+        viewer = placement.viewer(request)
 
         response = await self._fetch(exchange, plan, request, origin, viewer, pop)
         custom_error = self.custom_errors.get(response.status)
@@ -208,6 +232,10 @@ class Pipeline:
             exchange.stage("cache-edge", started, "hit")
             exchange.result_type = "Hit"
             return self._ranged(request, _from_entry(found.entry, now))
+        if self.latency.enabled:
+            exchange.stage("cache-edge", started, "miss")
+            await self._hop(exchange, POP_REC, pop)
+            started = time.perf_counter()
         regional = rec_store.lookup(key, vary_basis)
         if regional.state is Freshness.FRESH:
             _copy_entry(regional.entry, pop_store, vary_basis)
@@ -256,7 +284,7 @@ class Pipeline:
         try:
             response = await self._from_origin(
                 exchange, plan, request, origin, viewer, validators=stale.validators() if stale else [],
-                widen_range=request.method == "GET",
+                widen_range=request.method == "GET", via_rec=True,
             )
         except _Answer as answer:
             if stale is not None and answer.status_from_origin and stale.within_stale_if_error(self.clock(), error_ttl):
@@ -380,11 +408,12 @@ class Pipeline:
         *,
         validators: list[tuple[str, str]] | None = None,
         widen_range: bool = False,
+        via_rec: bool = False,
     ) -> EdgeResponse:
         """origin-request, fetch, origin-response; again against the secondary of a failing group."""
         group = self.distribution.origin_groups.get(plan.behavior.target_origin_id)
         can_fail_over = group is not None and request.method in FAILOVER_METHODS and origin.id == group.primary
-        kwargs = dict(validators=validators or [], widen_range=widen_range)
+        kwargs = dict(validators=validators or [], widen_range=widen_range, via_rec=via_rec)
         try:
             response = await self._origin_round(exchange, plan, request, origin, viewer, **kwargs)
         except _Answer as answer:
@@ -408,6 +437,7 @@ class Pipeline:
         *,
         validators: list[tuple[str, str]],
         widen_range: bool,
+        via_rec: bool,
     ) -> EdgeResponse:
         forwarded = self._origin_request(plan, request, origin, viewer, exchange)
         to_origin = replace(request, uri=request.uri, querystring=forwarded.querystring, headers=forwarded.headers)
@@ -429,6 +459,8 @@ class Pipeline:
         path = origin.origin_path + sent.uri
         target = f"{path}?{sent.querystring}" if sent.querystring else path
 
+        pop = self.topology.pop(exchange.context.pop)
+        await self._hop(exchange, REC_ORIGIN if via_rec else POP_ORIGIN, pop)
         started = time.perf_counter()
         try:
             response = await self.origin_client.fetch(
@@ -512,7 +544,8 @@ class Pipeline:
         origin: Origin | None = None,
     ) -> HookResult:
         """Call the hook bound to this event, or go on unchanged when there is none."""
-        hook = self.hooks.get(behavior, event_type)
+        hooks = _REQUEST_HOOKS.get()
+        hook = (hooks if hooks is not None else self.hooks).get(behavior, event_type)
         if hook is None:
             return HookResult(request=request if response is None else None, response=response)
         if response is not None and response.is_streamed:
@@ -520,22 +553,22 @@ class Pipeline:
         call = HookCall(
             event_type=event_type, context=exchange.context, request=request, response=response, origin=origin
         )
+        version: str | None = getattr(hook, "version", None)
         started = time.perf_counter()
         try:
             result = await hook(call)
         except HookError as exc:
             duration = (time.perf_counter() - started) * 1000.0
-            exchange.hooks.append(HookRun(event_type, hook.name, duration, exc.error_name))
-            exchange.stage(event_type, started, hook.name)
+            exchange.hooks.append(HookRun(event_type, hook.name, duration, exc.error_name, version=version))
+            exchange.stage(event_type, started, _qualified(hook.name, version))
             log.warning("%s %s failed with %s: %s", event_type, exc.function, exc.error_name, exc.reason)
             result_type = exc.error_name if exc.error_name.startswith("Lambda") else "Error"
             exchange.error_reason = exc.reason
             page = errors.error_page(exc.status, errors.hook_failure_cause(exc.error_name), exchange.context.request_id)
             raise _Answer(page, result_type, exc.error_name) from exc
-        exchange.hooks.append(
-            HookRun(event_type, hook.name, result.duration_ms, "ok", list(result.logs), result.version)
-        )
-        exchange.stage(event_type, started, hook.name)
+        version = result.version or version
+        exchange.hooks.append(HookRun(event_type, hook.name, result.duration_ms, "ok", list(result.logs), version))
+        exchange.stage(event_type, started, _qualified(hook.name, version))
         return result
 
     def _fail(self, exchange: Exchange, failure: EdgeFailure, *, from_origin: bool = False) -> None:
@@ -545,16 +578,11 @@ class Pipeline:
         raise _Answer(page, "Error", failure.detail, status_from_origin=from_origin)
 
 
-EDGESIM_POP_HEADER = "x-edgesim-pop"
-
-
-def _without_edgesim_headers(request: EdgeRequest) -> tuple[EdgeRequest, str | None]:
-    """Take edgesim's own `X-Edgesim-*` control headers off the request; no hook or origin sees them."""
-    if not any(name.lower().startswith("x-edgesim-") for name, _ in request.headers):
-        return request, None
-    pop = request.headers.get(EDGESIM_POP_HEADER)
-    kept = Headers((n, v) for n, v in request.headers if not n.lower().startswith("x-edgesim-"))
-    return replace(request, headers=kept), pop
+def _qualified(name: str, version: str | None) -> str:
+    """`name:version` as Lambda qualifies an ARN (the stage detail Server-Timing shows)."""
+    if version is None or name.endswith(f":{version}"):
+        return name
+    return f"{name}:{version}"
 
 
 def _from_origin_headers(headers: Headers) -> Headers:
