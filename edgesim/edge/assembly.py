@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -24,7 +25,11 @@ from edgesim.edge.exchange import Exchange
 from edgesim.edge.model import EdgeRequest
 from edgesim.edge.pipeline import Pipeline
 from edgesim.edge.tiers import CacheTiers
+from edgesim.topology.latency import LatencyModel
 from edgesim.topology.places import Topology
+from edgesim.topology.releases import Releases
+from edgesim.topology.replication import Replication
+from edgesim.topology.versions import VersionError, VersionStore
 
 log = logging.getLogger("edgesim.edge")
 
@@ -39,6 +44,12 @@ class EdgeOptions:
     caching: bool = True
     clock: Callable[[], float] = time.time
     observers: list[Observer] = field(default_factory=list)
+    # How the edge waits out latency hops and rollouts; tests pass a recorder.
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+class PublishError(Exception):
+    """A publish CloudFront would refuse: unknown function, or code that does not load."""
 
 
 def runtime_providers(config: EdgeConfig, options: EdgeOptions) -> dict[str, HookProvider]:
@@ -63,6 +74,7 @@ class _Generation:
     config: EdgeConfig
     pipeline: Pipeline
     runtimes: list[Runtime]
+    releases: Releases | None = None
     in_flight: int = 0
 
 
@@ -74,7 +86,18 @@ class Edge:
         self.origin_client = OriginClient()
         self.topology = Topology.from_settings(config.settings, self.options.pop)
         self.tiers = CacheTiers(self.topology, clock=self.options.clock)
+        places = config.settings.places
+        self.latency = LatencyModel.from_settings(places, seed=self.options.seed, sleep=self.options.sleep)
+        self.replication = Replication(
+            self.topology.regions, profile=places.replication_profile, time_scale=places.time_scale,
+            clock=self.options.clock, seed=self.options.seed, sleep=self.options.sleep,
+        )
+        self.auto_publish = places.auto_publish
+        self.versions = VersionStore(self.options.clock)
+        self._asked: dict[str, int] = {}
         self._fixed_hooks = hooks
+        if hooks is None:
+            self._track(config, first=True)
         self._current = self._build(config)
         self._retired: list[_Generation] = []
         self.on_reload: list[Callable[[EdgeConfig], None]] = []
@@ -90,9 +113,12 @@ class Edge:
     def _build(self, config: EdgeConfig) -> _Generation:
         runtimes: list[Runtime] = []
         hooks = self._fixed_hooks
+        releases = None
         if hooks is None:
             providers = runtime_providers(config, self.options)
-            hooks = HookSet.from_providers(config.distribution.all_behaviors(), providers)
+            releases = Releases(config, self.versions, self.replication, providers)
+            for region in self.topology.regions:  # load what runs now, so broken code shows at start
+                hooks = releases.hooks_for(region)
             runtimes = [p for p in providers.values() if hasattr(p, "start") and hasattr(p, "close")]  # type: ignore[misc]
         pipeline = Pipeline(
             config,
@@ -100,10 +126,13 @@ class Edge:
             origin_client=self.origin_client,
             topology=self.topology,
             tiers=self.tiers,
+            pop=self.options.pop,
             caching=self.options.caching,
             clock=self.options.clock,
+            latency=self.latency,
+            regional_hooks=releases.hooks_for if releases else None,
         )
-        return _Generation(config, pipeline, runtimes)
+        return _Generation(config, pipeline, runtimes, releases)
 
     async def start(self) -> None:
         await self.origin_client.start()
@@ -116,13 +145,18 @@ class Edge:
                 await runtime.close()
         self._retired.clear()
         await self.origin_client.close()
+        self.versions.remove_all()
 
     async def reload(self, config: EdgeConfig) -> None:
         """Serve `config` from now on; the old runtimes close once their requests are done.
 
         If the new runtimes fail to start, the old generation keeps serving and the error
-        propagates to the caller (the watcher prints it).
+        propagates to the caller (the watcher prints it). Code that changed becomes a new
+        version and starts replicating (with `AutoPublish`, the default); a Lambda
+        association naming another version replicates that one.
         """
+        if self._fixed_hooks is None:
+            self._track(config, first=False)
         generation = self._build(config)
         for runtime in generation.runtimes:
             await runtime.start()
@@ -139,6 +173,105 @@ class Edge:
             await runtime.close()
         if generation in self._retired:
             self._retired.remove(generation)
+
+    # -- versions ------------------------------------------------------------------------
+
+    def _track(self, config: EdgeConfig, *, first: bool) -> None:
+        """Give each function of `config` its versions and start the rollouts the config asks for."""
+        wanted = _associated_versions(config)
+        code = [(f.name, "function", f.code_path) for f in config.functions.values()]
+        code += [(lam.name, "lambda", lam.code_path) for lam in config.lambdas.values()]
+        for name, kind, source in code:
+            history = self.versions.histories.get(name)
+            asked, previously_asked = wanted.get(name), self._asked.get(name)
+            if asked is not None:
+                self._asked[name] = asked
+            if history is None or history.kind != kind:
+                version = self.versions.snapshot(name, kind, source, asked or 1)
+                self._go_live(name, version.number, instantly=first)
+                continue
+            history.source = source
+            if asked is not None and asked != previously_asked:
+                number = asked if asked in history.versions else self.versions.snapshot(name, kind, source, asked).number
+                self._go_live(name, number, instantly=False)
+            elif self.auto_publish:
+                self._publish_if_changed(name)
+
+    def _go_live(self, name: str, number: int, *, instantly: bool) -> None:
+        if instantly:
+            self.replication.settle(name, number)
+        else:
+            self.replication.start(name, number)
+
+    def _publish_if_changed(self, name: str) -> None:
+        """Snapshot the code on disk and replicate it if it differs from the associated version."""
+        history = self.versions.history(name)
+        current = self.replication.target(name)
+        version = self.versions.snapshot(name, history.kind, history.source)
+        if current is not None and history.versions[current].fingerprint == version.fingerprint:
+            self.versions.discard(name, version.number)
+        else:
+            self.replication.start(name, version.number)
+
+    def publish(self, name: str) -> dict[str, Any]:
+        """Publish `name`'s code on disk: DEVELOPMENT to LIVE, or a new Lambda version associated.
+
+        Unchanged code publishes nothing (as Lambda's PublishVersion). A CloudFront
+        Function that does not load is refused before any region sees it. Returns
+        `{"name", "version", "published", "function"}`, `function` as in `function_versions()`.
+        """
+        history = self.versions.histories.get(name)
+        if history is None:
+            raise PublishError(f"no function or Lambda named {name!r}")
+        try:
+            version = self.versions.snapshot(name, history.kind, history.source)
+        except VersionError as exc:
+            raise PublishError(str(exc)) from exc
+        current = self.replication.target(name)
+        published = current is None or history.versions[current].fingerprint != version.fingerprint
+        releases = self._current.releases
+        problem = releases.load_error(name, version.number) if published and releases else None
+        if not published or problem:
+            self.versions.discard(name, version.number)
+        if problem:
+            raise PublishError(f"{name}: {problem}")
+        if published:
+            self.replication.start(name, version.number)
+        number = version.number if published else current
+        return {"name": name, "version": str(number), "published": published, "function": self.function_versions()[name]}
+
+    def function_versions(self) -> dict[str, dict[str, Any]]:
+        """Every function's versions and, per region, which runs and which are on their way (JSON-ready)."""
+        view = {}
+        for name, history in sorted(self.versions.histories.items()):
+            live = self.replication.target(name)
+            live_version = history.versions.get(live) if live is not None else None
+            development = self.versions.development_fingerprint(name)
+            regions = self.replication.regions_view(name)
+            for region, state in regions.items():
+                state["pops"] = self.topology.pops_in(region)
+            view[name] = {
+                "kind": history.kind,
+                "code": str(history.source),
+                "development": {
+                    "fingerprint": development,
+                    "published": live_version is not None and live_version.fingerprint == development,
+                },
+                "live": None if live is None else str(live),
+                "versions": [
+                    {"version": str(v.number), "fingerprint": v.fingerprint, "created_at": v.created_at,
+                     "code": str(v.code_path)}
+                    for v in sorted(history.versions.values(), key=lambda v: v.number)
+                ],
+                "regions": regions,
+                "status": "InProgress" if self.replication.in_progress(name) else "Deployed",
+            }
+        return view
+
+    async def wait_for_rollout(self, name: str | None = None) -> None:
+        """Return once `name` (or every function) runs its newest version in every region."""
+        for each in [name] if name is not None else list(self.versions.histories):
+            await self.replication.wait(each)
 
     def invalidate(self, paths: list[str]) -> int:
         """Clear the objects CloudFront invalidation `paths` match from every tier."""
@@ -163,6 +296,16 @@ class Edge:
             return await generation.pipeline.handle(request)
         finally:
             generation.in_flight -= 1
+
+
+def _associated_versions(config: EdgeConfig) -> dict[str, int]:
+    """The version each Lambda's associations name (the highest, if they differ)."""
+    wanted: dict[str, int] = {}
+    for behavior in config.distribution.all_behaviors():
+        for assoc in behavior.associations:
+            if assoc.kind == "lambda" and assoc.version and assoc.version.isdigit():
+                wanted[assoc.name] = max(wanted.get(assoc.name, 0), int(assoc.version))
+    return wanted
 
 
 def build_edge_app(
