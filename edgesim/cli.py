@@ -29,6 +29,7 @@ from edgesim.observe.console import ConsoleObserver
 from edgesim.observe.function_log import FunctionLog
 from edgesim.observe.recorder import Recorder
 from edgesim.observe.versions import CodeVersions
+from edgesim.topology import command as topology_command
 
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "edgesim.yaml"
 log = logging.getLogger("edgesim")
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     functions_command.add_parser(sub)
     lambdas_command.add_parser(sub)
     bench_command.add_parser(sub)
+    topology_command.add_parser(sub)
     return parser
 
 
