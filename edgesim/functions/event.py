@@ -235,11 +235,17 @@ def _map_json(items_by_name: dict[str, list[Item]]) -> str:
     if not items_by_name:
         return "{}"
     parts = []
+    quote = _quote
     for name, items in items_by_name.items():
-        first = _item_json(items[0])
-        if len(items) > 1:
-            first = first[:-1] + ',"multiValue":[' + ",".join([_item_json(item) for item in items]) + "]}"
-        parts.append(_quote(name) + ":" + first)
+        if len(items) == 1:
+            value, attributes = items[0]
+            if attributes is None and type(value) is str:
+                parts.append(quote(name) + ':{"value":' + quote(value) + "}")
+                continue
+            parts.append(quote(name) + ":" + _item_json(items[0]))
+        else:
+            first = _item_json(items[0])[:-1]
+            parts.append(quote(name) + ":" + first + ',"multiValue":[' + ",".join([_item_json(item) for item in items]) + "]}")
     return "{" + ",".join(parts) + "}"
 
 
