@@ -9,6 +9,7 @@ an endless loop or a malformed answer each become CloudFront's answer (`HookErro
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from edgesim.config.model import Association, EdgeConfig, FunctionConfig
 from edgesim.edge.hooks import VIEWER_REQUEST, VIEWER_RESPONSE, HookCall, HookError, HookResult
 from edgesim.edge.model import EdgeResponse
-from edgesim.functions.event import FunctionValidationError, build_event, read_result
+from edgesim.functions.event import FunctionValidationError, build_event_json, read_result
 from edgesim.functions.kvs import KeyValueStore, KeyValueStoreError
 from edgesim.functions.limits import ComputeBudget
 from edgesim.functions.origins import apply_origin_calls
@@ -82,6 +83,19 @@ class FunctionHookProvider:
         return Engine(function.name, source, function.runtime, store=store, budget=self.budget, seed=self.seed)
 
 
+_EDGE_LOCATIONS: dict[tuple[str, str], str] = {}
+
+
+def _edge_location(pop: str, region: str) -> str:
+    """`cf.edgeLocation` for a POP, as JSON text (a handful of POPs: written once each)."""
+    text = _EDGE_LOCATIONS.get((pop, region))
+    if text is None:
+        if len(_EDGE_LOCATIONS) >= 1024:
+            _EDGE_LOCATIONS.clear()
+        text = _EDGE_LOCATIONS[(pop, region)] = json.dumps({"name": pop[:3], "serverIp": "127.0.0.1", "region": region})
+    return text
+
+
 class FunctionHook:
     """One CloudFront Function bound to a viewer event."""
 
@@ -98,13 +112,14 @@ class FunctionHook:
         engine = self._provider.engine(self._function)
         if isinstance(engine, str):
             raise HookError(503, EXECUTION_ERROR, self.name, engine)
-        event, sent = build_event(call.event_type, call.context, call.request, response)
+        event, sent = build_event_json(call.event_type, call.context, call.request, response)
         now = self._provider.now if self._provider.now is not None else time.time()
         run = engine.run(
             event,
+            event_type=call.event_type,
             now_ms=now * 1000.0,
             raw_query=call.request.querystring or None,
-            edge_location={"name": call.context.pop[:3], "serverIp": "127.0.0.1", "region": call.context.region},
+            edge_location=_edge_location(call.context.pop, call.context.region),
         )
         for line in run.logs:
             log.debug("function %s: %s", self.name, line)

@@ -126,19 +126,32 @@ class Engine:
 
     def run(
         self,
-        event: dict[str, Any],
+        event: dict[str, Any] | str,
         *,
         now_ms: float,
         raw_query: str | None = None,
-        edge_location: dict[str, str] | None = None,
+        edge_location: dict[str, str] | str | None = None,
+        event_type: str | None = None,
     ) -> Run:
-        """Run the handler on `event` with the clock frozen at `now_ms`."""
+        """Run the handler on `event` with the clock frozen at `now_ms`.
+
+        `event` may also be the event already written as JSON text (the hook writes it
+        straight from the request), with its `event_type`; `edge_location` may be JSON
+        text too.
+        """
         if self._context is None:
             self._build()
         context = self._context
         assert context is not None
-        event_json = _encode(event)
-        edge_json = json.dumps(edge_location) if edge_location else "{}"
+        if isinstance(event, str):
+            event_json = event
+        else:
+            event_json = _encode(event)
+            event_type = event.get("context", {}).get("eventType", "")
+        if isinstance(edge_location, str):
+            edge_json = edge_location
+        else:
+            edge_json = json.dumps(edge_location) if edge_location else "{}"
         if raw_query is not None and not raw_query.isascii():
             # Strings cross into QuickJS as UTF-8: undecodable bytes are read as ISO-8859-1.
             data = raw_query.encode("utf-8", "surrogateescape")
@@ -152,7 +165,7 @@ class Engine:
                 event_json,
                 float(now_ms),  # an int this large would be cut to 32 bits on the way in
                 raw_query,
-                event.get("context", {}).get("eventType", ""),
+                event_type or "",
                 edge_json,
             )
             if outcome is None:
