@@ -172,6 +172,11 @@ class Engine:
                 self._settle(context, start + self.budget.stop_seconds)
                 outcome = self._finish()
             out = json.loads(outcome)
+            if not isinstance(out, dict) or not _OUTCOME_KEYS <= out.keys():
+                raise _GlueBroken(f"the run's outcome is not what the runtime returns: {outcome[:200]!r}")
+        except _GlueBroken as exc:
+            self._context = None
+            return Run(error=f"InternalError: {exc}", seconds=time.perf_counter() - start)
         except (quickjs.JSException, _BudgetExceeded) as exc:
             seconds = time.perf_counter() - start
             self._context = None  # a run stopped mid-way leaves the context unusable
@@ -190,6 +195,8 @@ class Engine:
             seconds=seconds,
             utilization=self.budget.utilization(seconds),
         )
+        if out["tampered"]:
+            self._context = None  # the run changed a built-in: the next request gets fresh ones
         if out["logsTruncated"]:
             run.warnings.append(f"console.log output was truncated at {LOG_LIMIT} bytes")
         if not out["settled"] and run.error is None:
@@ -227,6 +234,14 @@ class Engine:
             return self.store.meta()
         value = self.store.get(key)
         return None if value is None else {"value": value}
+
+
+_OUTCOME_KEYS = frozenset({"tampered", "settled", "error", "nullThrown", "returned", "value", "invalid", "logs",
+                           "logsTruncated", "warnings", "originCalls", "customLog"})
+
+
+class _GlueBroken(Exception):
+    """The outcome of a run did not come back in the runtime's own shape."""
 
 
 class _BudgetExceeded(Exception):

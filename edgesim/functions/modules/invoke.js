@@ -3,6 +3,10 @@
 (function (env, global) {
   "use strict";
   var v2 = env.runtime === "cloudfront-js-2.0";
+  // The glue's own tools, taken before any user code runs: a function that replaces
+  // JSON.stringify or Object.keys must not change how its outcome reaches Python.
+  var stringify = JSON.stringify, parse = JSON.parse, keysOf = Object.keys, namesOf = Object.getOwnPropertyNames;
+  var describe = Object.getOwnPropertyDescriptor, defineProp = Object.defineProperty, getProto = Object.getPrototypeOf;
 
   env.removed.forEach(function (path) {
     var parts = path.split("."), target = global, i = 0;
@@ -30,16 +34,16 @@
   // KeyValueStore reads and calls __edgesim_finish.
   global.__edgesim_invoke = function (eventJson, nowMs, rawQuery, eventType, edgeJson) {
     var state = {
-      eventType: eventType, edgeLocation: edgeJson === "{}" ? {} : JSON.parse(edgeJson), logs: [], logBytes: 0,
+      eventType: eventType, edgeLocation: edgeJson === "{}" ? {} : parse(edgeJson), logs: [], logBytes: 0,
       logsTruncated: false, warnings: [], originCalls: [], customLog: null, kvsQueue: [], kvsAsked: [],
       settled: false, value: undefined, error: null, nullThrown: false
     };
     env.state = state;
     env.now = nowMs;
     try {
-      var event = JSON.parse(eventJson);
+      var event = parse(eventJson);
       if (v2 && event.request !== null && typeof event.request === "object") {
-        Object.defineProperty(event.request, "rawQueryString", {
+        defineProp(event.request, "rawQueryString", {
           value: function rawQueryString() { return rawQuery === null ? undefined : rawQuery; },
           writable: true, configurable: true
         });
@@ -65,10 +69,12 @@
     var state = env.state;
     state.kvsAsked = state.kvsQueue;
     state.kvsQueue = [];
-    return JSON.stringify(state.kvsAsked.map(function (r) { return { op: r.op, key: r.key }; }));
+    var asked = [];
+    for (var i = 0; i < state.kvsAsked.length; i++) asked.push({ op: state.kvsAsked[i].op, key: state.kvsAsked[i].key });
+    return stringify(asked);
   };
   global.__edgesim_kvs_answer = function (answersJson) {
-    var answers = JSON.parse(answersJson), asked = env.state.kvsAsked;
+    var answers = parse(answersJson), asked = env.state.kvsAsked;
     env.state.kvsAsked = [];
     for (var i = 0; i < asked.length; i++) asked[i].resolve(answers[i]);
   };
@@ -77,26 +83,58 @@
     var state = env.state;
     env.state = null;
     // Globals a run adds by assignment are enumerable; the built-ins are not.
-    var added = Object.keys(global);
+    var added = keysOf(global);
     for (var i = 0; i < added.length; i++) delete global[added[i]];
     var out = {
-      settled: state.settled, error: state.error, nullThrown: state.nullThrown, returned: state.value !== undefined,
+      tampered: !intact(), settled: state.settled, error: state.error, nullThrown: state.nullThrown, returned: state.value !== undefined,
       value: state.value === undefined ? null : state.value, invalid: null,
       logs: state.logs, logsTruncated: state.logsTruncated, warnings: state.warnings,
       originCalls: state.originCalls, customLog: state.customLog
     };
     try {
-      return JSON.stringify(out);
+      return stringify(out);
     } catch (e) {
       out.value = null;
       out.invalid = "the returned object cannot be serialised: " + errorText(e);
-      return JSON.stringify(out);
+      return stringify(out);
     }
   }
-  global.__edgesim_finish = finish;
 
+  // CloudFront runs a function's code afresh for every request, so what one request adds
+  // to the built-ins most often changed (Object.prototype.x = ..., a polyfill on
+  // Array.prototype, a replaced JSON.parse) may not reach the next. The warm context
+  // counts the own properties of those objects; a run that changed the count, or swapped
+  // one of their functions, is reported as tampered and Python builds a fresh context
+  // before the next request. Checking every built-in would cost several times a run, so only
+  // these five are watched (docs/robustness.md).
+  var watched = [], counts = [], names = [], values = [];
+  function watch(target) {
+    var own = namesOf(target), n = [], v = [];
+    for (var j = 0; j < own.length; j++) {
+      var d = describe(target, own[j]);
+      if (typeof d.value === "function") { n.push(own[j]); v.push(d.value); }
+    }
+    watched.push(target); counts.push(own.length); names.push(n); values.push(v);
+  }
+  function intact() {
+    for (var i = 0; i < watched.length; i++) {
+      var target = watched[i], n = names[i], v = values[i];
+      if (namesOf(target).length !== counts[i]) return false;
+      for (var j = 0; j < n.length; j++) if (target[n[j]] !== v[j]) return false; // IDCHECK
+    }
+    return true;
+  }
+
+  var entryPoints = {
+    __edgesim_invoke: global.__edgesim_invoke, __edgesim_kvs_requests: global.__edgesim_kvs_requests,
+    __edgesim_kvs_answer: global.__edgesim_kvs_answer, __edgesim_finish: finish
+  };
   delete global.__edgesim_env;
-  Object.keys(global).forEach(function (name) {
-    Object.defineProperty(global, name, { enumerable: false });
+  keysOf(global).forEach(function (name) {
+    defineProp(global, name, { enumerable: false });
   });
+  keysOf(entryPoints).forEach(function (name) {
+    defineProp(global, name, { value: entryPoints[name], enumerable: false, writable: false, configurable: false });
+  });
+  [Object.prototype, Array.prototype, String.prototype, Function.prototype, JSON].forEach(watch);
 })(__edgesim_env, globalThis);
