@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import logging
 import sys
@@ -14,13 +15,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from edgesim.bench import command as bench_command
 from edgesim.config.load import ConfigError, load_config
 from edgesim.config.model import BundledOrigin, EdgeConfig
 from edgesim.edge.assembly import EdgeOptions, build_edge_app
 from edgesim.edge.server import BackgroundServer, bind_socket, uvicorn_config
-from edgesim.functions import command as functions_command
-from edgesim.lambdas import command as lambdas_command
 from edgesim.control.app import build_control_app
 from edgesim.control.watch import ConfigWatcher
 from edgesim.edge.app import Observer
@@ -29,14 +27,23 @@ from edgesim.observe.console import ConsoleObserver
 from edgesim.observe.function_log import FunctionLog
 from edgesim.observe.recorder import Recorder
 from edgesim.observe.versions import CodeVersions
-from edgesim.topology import command as topology_command
 
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "edgesim.yaml"
 log = logging.getLogger("edgesim")
 
 
+# Commands whose modules are imported only when asked for, so `serve` starts fast.
+ROOM_COMMANDS = {
+    "test-function": "edgesim.functions.command",
+    "invoke": "edgesim.lambdas.command",
+    "bench": "edgesim.bench.command",
+    "publish": "edgesim.topology.command",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only=argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help(sys.stderr)
@@ -44,15 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(args.func(args) or 0)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """All commands, or, when `only` names one of the rooms' commands, just that one's module."""
     parser = argparse.ArgumentParser(prog="edgesim", description="A local Amazon CloudFront edge.")
     sub = parser.add_subparsers(metavar="COMMAND")
     _add_serve(sub)
     _add_invalidate(sub)
-    functions_command.add_parser(sub)
-    lambdas_command.add_parser(sub)
-    bench_command.add_parser(sub)
-    topology_command.add_parser(sub)
+    for name, module in ROOM_COMMANDS.items():
+        if only is None or only == name or only not in {*ROOM_COMMANDS, "serve", "invalidate"}:
+            importlib.import_module(module).add_parser(sub)
     return parser
 
 
@@ -74,6 +81,10 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--verbose", "-v", action="store_true", help="log edgesim's own decisions")
     serve.add_argument("--quiet", "-q", action="store_true", help="no per-request line on the console")
     serve.add_argument("--no-cache", action="store_true", help="cache nothing: every request goes to the origin")
+    serve.add_argument("--no-server-timing", action="store_true",
+                       help="no Server-Timing header (unless a response headers policy asks for it, as on CloudFront)")
+    serve.add_argument("--log-dir", type=Path, default=Path(".edgesim/logs"),
+                       help="where Lambda@Edge logs go, one file per CloudWatch log group (default .edgesim/logs)")
     serve.add_argument("--watch", action="store_true",
                        help="reload the config, function code, KeyValueStores and Lambda code when they change")
     serve.add_argument("--access-log", metavar="PATH|-", help="write CloudFront standard access logs to a file or stdout")
@@ -180,7 +191,10 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     if args.access_log:
         observers.append(AccessLog.to(args.access_log, include_cookies=args.log_cookies))
     observers.append(recorder)
-    options = EdgeOptions(pop=args.pop, now=now, seed=args.seed, caching=not args.no_cache, observers=observers)
+    options = EdgeOptions(
+        pop=args.pop, now=now, seed=args.seed, caching=not args.no_cache, server_timing=not args.no_server_timing,
+        log_dir=args.log_dir, observers=observers,
+    )
     app = build_edge_app(config, options)
     edge = app.state.edge
     edge.on_reload.append(versions.observe)

@@ -153,12 +153,13 @@ class EdgeEndpoint:
             exchange.viewer_aborted = True
             raise
         finally:
+            # Observed even when the viewer hung up mid-answer: the access log says 000/Error.
             exchange.finished_ms = exchange.elapsed_ms
-        for observe in self.observers:
-            try:
-                observe(exchange)
-            except Exception:
-                log.exception("observer %r failed", observe)
+            for observe in self.observers:
+                try:
+                    observe(exchange)
+                except Exception:
+                    log.exception("observer %r failed", observe)
 
 
 def build_app(served: Served, *, observers: Iterable[Observer] = ()) -> Starlette:

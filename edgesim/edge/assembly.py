@@ -13,7 +13,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from starlette.applications import Starlette
 
@@ -42,6 +43,9 @@ class EdgeOptions:
     now: float | None = None
     seed: int | None = None
     caching: bool = True
+    server_timing: bool = True
+    log_dir: Path | None = None
+    lambda_console: TextIO | None = None
     clock: Callable[[], float] = time.time
     observers: list[Observer] = field(default_factory=list)
     # How the edge waits out latency hops and rollouts; tests pass a recorder.
@@ -63,7 +67,7 @@ def runtime_providers(config: EdgeConfig, options: EdgeOptions) -> dict[str, Hoo
     if "lambda" in kinds:
         from edgesim.lambdas.provider import LambdaHookProvider
 
-        providers["lambda"] = LambdaHookProvider(config)
+        providers["lambda"] = LambdaHookProvider(config, log_dir=options.log_dir, console=options.lambda_console)
     return providers
 
 
@@ -128,6 +132,7 @@ class Edge:
             tiers=self.tiers,
             pop=self.options.pop,
             caching=self.options.caching,
+            server_timing=self.options.server_timing,
             clock=self.options.clock,
             latency=self.latency,
             regional_hooks=releases.hooks_for if releases else None,

@@ -51,6 +51,7 @@ class Exchange:
     first_byte_ms: float = 0.0
     finished_ms: float = 0.0
     viewer_aborted: bool = False
+    policy_server_timing: bool = False
 
     def stage(self, name: str, since: float, detail: str = "") -> None:
         """Record a stage that began at `since` (a perf_counter reading) and ends now."""

@@ -52,6 +52,7 @@ from edgesim.edge.model import EdgeRequest, EdgeResponse, Headers
 from edgesim.edge.origin_client import OriginClient, OriginError
 from edgesim.edge.plans import BehaviorPlan, behavior_plans, custom_errors_by_status
 from edgesim.edge.tiers import CacheTiers
+from edgesim.observe.server_timing import server_timing_value
 from edgesim.topology.latency import POP_ORIGIN, POP_REC, REC_ORIGIN, VIEWER_POP, LatencyModel
 from edgesim.topology.places import Pop, Topology
 from edgesim.topology.routing import Placement, place
@@ -100,6 +101,7 @@ class Pipeline:
         clock: Callable[[], float] = time.time,
         latency: LatencyModel | None = None,
         regional_hooks: Callable[[str], HookSet] | None = None,
+        server_timing: bool = True,
     ) -> None:
         self.config = config
         self.distribution = config.distribution
@@ -114,6 +116,7 @@ class Pipeline:
         self.latency = latency or LatencyModel()
         self.regional_hooks = regional_hooks
         self.caching = caching
+        self.server_timing = server_timing
         self.clock = clock
         self.collapser: RequestCollapser[_Filled] = RequestCollapser()
 
@@ -152,6 +155,8 @@ class Pipeline:
             request_id=context.request_id,
             via=via_value(pop.code),
         )
+        if self.server_timing or exchange.policy_server_timing:
+            response.headers.set("Server-Timing", server_timing_value(exchange))
         exchange.response = response
         return exchange
 
@@ -193,7 +198,7 @@ class Pipeline:
         else:
             outcome = await self._run_hook(exchange, behavior, VIEWER_RESPONSE, request, response=response)
             response = outcome.response or response
-        return self._with_policy_headers(plan, request, response)
+        return self._with_policy_headers(exchange, plan, request, response)
 
     async def _fetch(
         self, exchange: Exchange, plan: BehaviorPlan, request: EdgeRequest, origin: Origin, viewer: ViewerInfo, pop: Pop
@@ -525,11 +530,15 @@ class Pipeline:
             ),
         )
 
-    def _with_policy_headers(self, plan: BehaviorPlan, request: EdgeRequest, response: EdgeResponse) -> EdgeResponse:
+    def _with_policy_headers(
+        self, exchange: Exchange, plan: BehaviorPlan, request: EdgeRequest, response: EdgeResponse
+    ) -> EdgeResponse:
         policy = plan.policies.response_headers
         if policy is None:
             return response
-        return apply_response_headers_policy(policy, request, response, now=self.clock()).response
+        applied = apply_response_headers_policy(policy, request, response, now=self.clock())
+        exchange.policy_server_timing = applied.server_timing
+        return applied.response
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -559,7 +568,7 @@ class Pipeline:
             result = await hook(call)
         except HookError as exc:
             duration = (time.perf_counter() - started) * 1000.0
-            exchange.hooks.append(HookRun(event_type, hook.name, duration, exc.error_name, version=version))
+            exchange.hooks.append(HookRun(event_type, hook.name, duration, exc.error_name, list(exc.logs), version))
             exchange.stage(event_type, started, _qualified(hook.name, version))
             log.warning("%s %s failed with %s: %s", event_type, exc.function, exc.error_name, exc.reason)
             result_type = exc.error_name if exc.error_name.startswith("Lambda") else "Error"
