@@ -22,11 +22,14 @@ class ComputeBudget:
     AWS does not publish the maximum behind compute utilization; `limit_ms` is what
     edgesim calls 100 % (1 ms, the figure third parties cite). A single run past
     `limit_ms * stop_factor` is stopped and reported as an execution error, which is
-    how edgesim treats a function CloudFront would throttle.
+    how edgesim treats a function CloudFront would throttle. CloudFront throttles only
+    functions that exceed the limit continuously, and a developer's machine varies far
+    more than an edge server, so the watchdog sits at 20x: it stops runaway code, not a
+    run that a busy laptop slowed down. Utilization still reports against `limit_ms`.
     """
 
     limit_ms: float = 1.0
-    stop_factor: float = 5.0
+    stop_factor: float = 20.0
 
     def __post_init__(self) -> None:
         if self.limit_ms <= 0 or self.stop_factor < 1:

@@ -64,7 +64,7 @@ def test_utilization_is_the_share_of_the_budget_clamped_to_100() -> None:
     budget = ComputeBudget(limit_ms=2)
     assert budget.utilization(0.0005) == 25
     assert budget.utilization(0.5) == 100
-    assert budget.stop_seconds == pytest.approx(0.010)
+    assert budget.stop_seconds == pytest.approx(0.040), "the watchdog stops a run at 20x the budget"
 
 
 def test_a_budget_below_one_times_itself_is_refused() -> None:
