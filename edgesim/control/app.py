@@ -141,6 +141,18 @@ def build_control_app(edge: Any, recorder: Recorder, *, versions: CodeVersions |
             body["replication"] = replication()
         return JSONResponse(body)
 
+    async def publish(request: Request) -> Response:
+        # `edgesim publish NAME` posts here (edgesim/topology/command.py).
+        from edgesim.edge.assembly import PublishError
+
+        publish_one = getattr(edge, "publish", None)
+        if publish_one is None:
+            return JSONResponse({"message": "this edge has no versions to publish"}, status_code=400)
+        try:
+            return JSONResponse(publish_one(request.path_params["name"]))
+        except PublishError as exc:
+            return JSONResponse({"message": str(exc)}, status_code=400)
+
     routes = [
         Route("/", index),
         Route("/api/edge", about),
@@ -150,6 +162,7 @@ def build_control_app(edge: Any, recorder: Recorder, *, versions: CodeVersions |
         Route("/api/cache", cache),
         Route("/api/invalidations", invalidate, methods=["POST"]),
         Route("/api/functions", functions),
+        Route("/api/functions/{name}/publish", publish, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(routes=routes)

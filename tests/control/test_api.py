@@ -109,3 +109,15 @@ async def test_the_page_and_its_script_are_served_from_the_package(control):
     assert "http://" not in page.text + script.text and "https://" not in page.text + script.text
     about = (await control.get("/api/edge")).json()
     assert about["pop"] == "FRA56-C1" and about["domain_name"].endswith(".cloudfront.net")
+
+
+async def test_publish_route_publishes_code_on_disk_and_refuses_unknown_names(served, control):
+    # `edgesim publish NAME` posts here; the route was missing from the served control app.
+    unchanged = await control.post("/api/functions/greet/publish")
+    assert unchanged.status_code == 200 and unchanged.json()["published"] is False
+    served.site.function.write_text(served.site.function.read_text().replace("'A'", "'B'"))
+    published = await control.post("/api/functions/greet/publish")
+    assert published.status_code == 200
+    assert published.json()["published"] is True and published.json()["version"] == "2"
+    missing = await control.post("/api/functions/nope/publish")
+    assert missing.status_code == 400 and "nope" in missing.json()["message"]
