@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from edgesim.lambdas.logs import timestamp
 from edgesim.lambdas.runtime_api import Invocation, RuntimeApiServer, error_message
+from edgesim.lambdas.sandbox import Sandbox
 from edgesim.lambdas.worker import Worker, WorkerFailed, WorkerSpec, WorkerTimedOut
 
 # How a failure reaches the viewer: CloudFront's error class for each kind.
@@ -94,6 +95,7 @@ class Pool:
         spec: WorkerSpec,
         server: RuntimeApiServer,
         limit: ConcurrencyLimit,
+        sandbox: Sandbox,
         *,
         function_arn: str,
         init_timeout: float = 10.0,
@@ -102,6 +104,7 @@ class Pool:
         self.function_arn = function_arn
         self._server = server
         self._limit = limit
+        self._sandbox = sandbox
         self._init_timeout = init_timeout
         self._idle: list[Worker] = []
         self._workers: set[Worker] = set()
@@ -134,7 +137,7 @@ class Pool:
         cold = not self._idle
         init_ms = None
         if cold:
-            worker = Worker(self.spec, self._server)
+            worker = Worker(self.spec, self._server, self._sandbox)
             self._workers.add(worker)
             self.cold_starts += 1
             try:

@@ -23,6 +23,7 @@ from edgesim.lambdas.logs import LogSink, function_log_group, timestamp, validat
 from edgesim.lambdas.pool import EXECUTION_ERROR, ConcurrencyLimit, InvokeResult, Pool
 from edgesim.lambdas.runtime_api import RuntimeApiServer
 from edgesim.lambdas.runtimes import RuntimeUnavailable, launch_plan
+from edgesim.lambdas.sandbox import Sandbox
 from edgesim.lambdas.validation import ValidationFailure, read_result
 from edgesim.lambdas.worker import WorkerSpec
 
@@ -57,8 +58,10 @@ class LambdaRuntime:
         init_timeout: float = 10.0,
         idle_timeout: float = IDLE_TIMEOUT_S,
         now: float | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.server = RuntimeApiServer()
+        self.sandbox = sandbox or Sandbox()
         self.sink = LogSink(log_dir, console)
         self._concurrency = concurrency
         self._init_timeout = init_timeout
@@ -98,9 +101,12 @@ class LambdaRuntime:
         key = (lam.name, version, region, memory_mb)
         pool = self._pools.get(key)
         if pool is None:
-            plan = launch_plan(lam.runtime, lam.code_path, memory_mb)
-            for note in plan.notes:
-                self.sink.write(region, function_log_group(lam.name), [note])
+            plan = launch_plan(lam.runtime, lam.code_path, memory_mb, self.sandbox.can_execute)
+            notes = list(plan.notes)
+            refusal = self.sandbox.refusal(plan.argv, plan.cwd) if self.sandbox.switch_user else None
+            if refusal is not None:
+                notes.append(f"sandbox: {refusal}; the worker runs as root, without a per-worker process limit")
+            self.sink.write(region, function_log_group(lam.name), notes)
             spec = WorkerSpec(
                 plan=plan,
                 function_name=f"us-east-1.{lam.name}",
@@ -110,9 +116,10 @@ class LambdaRuntime:
                 region=region,
                 log_group=function_log_group(lam.name),
                 clock_offset_ms=self._clock_offset_ms,
+                isolated=self.sandbox.switch_user and refusal is None,
             )
             limit = self._limits.setdefault(region, ConcurrencyLimit(self._concurrency))
-            pool = Pool(spec, self.server, limit, function_arn=arn, init_timeout=self._init_timeout)
+            pool = Pool(spec, self.server, limit, self.sandbox, function_arn=arn, init_timeout=self._init_timeout)
             self._pools[key] = pool
         return pool
 

@@ -11,6 +11,7 @@ import functools
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,28 @@ def _working_python(version: str) -> str | None:
     return found if probe.returncode == 0 else None
 
 
+@functools.lru_cache(maxsize=None)
+def _python_version(python: str) -> str:
+    try:
+        probe = subprocess.run([python, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return probe.stdout.strip() or "unknown"
+
+
+def _choose_python(version: str, runnable: Callable[[str], bool]) -> tuple[str, tuple[str, ...]]:
+    """`pythonX.Y`, else the Python running edgesim, else `python3`: the first one `runnable`
+    accepts (a sandboxed worker cannot run an interpreter under /root), else the first found."""
+    wanted = _working_python(version)
+    found = [p for p in (wanted, sys.executable, shutil.which("python3")) if p]
+    python = next((p for p in found if runnable(p)), found[0])
+    if python == wanted:
+        return python, ()
+    why = "cannot be run by the sandbox's user" if wanted else "not found on PATH"
+    return python, (f"python{version}: python{version} {why}, running with Python {_python_version(python)}",)
+
+
 @dataclass(frozen=True)
 class LaunchPlan:
     """The command that starts one worker, and the limits it runs under."""
@@ -103,8 +126,11 @@ class LaunchPlan:
     notes: tuple[str, ...] = ()
 
 
-def launch_plan(runtime: str, code_path: Path, memory_mb: int) -> LaunchPlan:
-    """Resolve a runtime to an interpreter on this machine (raises RuntimeUnavailable)."""
+def launch_plan(
+    runtime: str, code_path: Path, memory_mb: int, runnable: Callable[[str], bool] = lambda _: True
+) -> LaunchPlan:
+    """Resolve a runtime to an interpreter on this machine (raises RuntimeUnavailable);
+    `runnable` says which interpreters to prefer."""
     kind = family(runtime)
     root = task_root(code_path)
     limit = (memory_mb + ADDRESS_SPACE_HEADROOM_MB[kind]) * 1024 * 1024
@@ -118,13 +144,7 @@ def launch_plan(runtime: str, code_path: Path, memory_mb: int) -> LaunchPlan:
         notes = (f"{runtime}: running with the node on PATH, version {have}",) if have != wanted else ()
         return LaunchPlan(argv, root, limit, env_name, notes)
     if kind == "python":
-        version = runtime.removeprefix("python")
-        python = _working_python(version)
-        notes: tuple[str, ...] = ()
-        if python is None:
-            python = sys.executable
-            here = f"{sys.version_info.major}.{sys.version_info.minor}"
-            notes = (f"{runtime}: python{version} not found on PATH, running with Python {here}",)
+        python, notes = _choose_python(runtime.removeprefix("python"), runnable)
         argv = (python, "-I", "-S", "-u", str(BOOTSTRAPS / "python_runtime.py"))
         return LaunchPlan(argv, root, limit, env_name, notes)
     bootstrap = root / "bootstrap"

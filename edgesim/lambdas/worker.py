@@ -1,7 +1,8 @@
 """One worker: a real process behind its own Runtime API channel.
 
 The process gets Lambda's environment and nothing of edgesim's (no host secrets), its
-own process group (so whatever it starts dies with it) and an address-space rlimit.
+own process group, an address-space rlimit, and what `sandbox.py` gives it: its own uid
+when edgesim is root, a process budget, and a kill that takes down everything it started.
 Its stdout and stderr share one pipe that is read without blocking; after each reply the
 pipe is drained, so every line the function wrote before answering lands in that
 invocation's logs.
@@ -12,15 +13,16 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import resource
 import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from edgesim.lambdas.runtime_api import Channel, Invocation, RuntimeApiServer, RuntimeReply, error_message
 from edgesim.lambdas.runtimes import LaunchPlan
+from edgesim.lambdas.sandbox import Identity, Sandbox, kill_everything
 
 PASSED_THROUGH = ("PATH", "LANG", "LC_ALL")
 
@@ -38,6 +40,7 @@ class WorkerSpec:
     log_group: str
     clock_offset_ms: float = 0.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    isolated: bool = False  # runs as a sandbox uid of its own (root only, code readable by it)
 
 
 class WorkerFailed(Exception):
@@ -89,9 +92,11 @@ def lambda_environment(spec: WorkerSpec, address: str, stream: str) -> dict[str,
 class Worker:
     """A started process, its channel and the log lines it has written."""
 
-    def __init__(self, spec: WorkerSpec, server: RuntimeApiServer) -> None:
+    def __init__(self, spec: WorkerSpec, server: RuntimeApiServer, sandbox: Sandbox) -> None:
         self.spec = spec
         self._server = server
+        self._sandbox = sandbox
+        self._identity: Identity | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._channel: Channel | None = None
         self._log_fd = -1
@@ -119,7 +124,11 @@ class Worker:
         read_fd, write_fd = os.pipe()
         os.set_blocking(read_fd, False)
         self._log_fd = read_fd
-        limit = self.spec.plan.address_space_bytes
+        self._identity = self._sandbox.lease() if self.spec.isolated else None
+        as_user: dict[str, Any] = {}
+        if self._identity is not None:
+            as_user = {"user": self._identity.uid, "group": self._identity.gid, "extra_groups": []}
+        prepare = self._sandbox.preexec(self.spec.plan.address_space_bytes, self._sandbox.process_limit(self._identity))
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 *self.spec.plan.argv,
@@ -129,7 +138,8 @@ class Worker:
                 cwd=self.spec.plan.cwd,
                 env=lambda_environment(self.spec, self._channel.address, self.stream),
                 start_new_session=True,
-                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+                preexec_fn=prepare,
+                **as_user,
             )
         except OSError as exc:
             os.close(write_fd)
@@ -200,13 +210,13 @@ class Worker:
             self._read_logs()
 
     async def kill(self) -> None:
-        """Kill the whole process group and release the channel and pipe."""
+        """Kill the process and everything it started, and release its uid, channel and pipe."""
         if self._proc is not None and self._proc.returncode is None:
-            try:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            await kill_everything(self._proc.pid, self._identity.uid if self._identity else None)
             await self._proc.wait()
+        if self._identity is not None:
+            await self._sandbox.release(self._identity)  # what escaped the tree before it died
+            self._identity = None
         if self._log_fd >= 0:
             self._read_logs()
         if self._log_fd >= 0:

@@ -1,0 +1,237 @@
+"""What keeps a worker's processes inside their box, and takes all of them down with it.
+
+Lambda caps an environment at 1,024 processes and threads, and nothing a function starts
+outlives it. Here:
+
+- As root, each worker runs as its own unprivileged uid/gid (from `uid_base`, far from
+  system, user and subordinate-id ranges), so `RLIMIT_NPROC` binds per worker, workers
+  cannot signal or trace each other, and every process a worker ever started (even one
+  that called `setsid()` or cleared its environment) is found again by its uid. A worker
+  only runs so when its interpreter, bootstrap and code are usable by such a uid.
+- Otherwise (a normal user, or code a sandbox uid cannot read) the worker runs as
+  edgesim's user; `RLIMIT_NPROC` is set to the user's current process count plus the
+  budget (it does not bind root).
+- Every worker is a child subreaper (`PR_SET_CHILD_SUBREAPER`, kept across exec), so
+  while it lives, orphans of its descendants are reparented to it rather than to init,
+  and its process tree holds everything it started. Killing freezes that tree (SIGSTOP,
+  so a fork bomb cannot outrun the kill), then SIGKILLs it, then every process of the
+  worker's uid.
+
+A cgroup would be tighter, but it is not writable on every machine edgesim runs on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+PROCESS_BUDGET = 1024  # Lambda's quota: processes and threads per execution environment
+DEFAULT_UID_BASE = 0x7E00_0000  # away from system, user, container and subordinate ids
+UID_COUNT = 65536
+KILL_ROUNDS = 50  # stop/kill passes; each catches what the previous one saw being born
+KILL_GRACE_S = 0.005
+PROBE_TIMEOUT_S = 10.0
+PR_SET_CHILD_SUBREAPER = 36
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The uid/gid one worker runs as."""
+
+    uid: int
+    gid: int
+
+
+@dataclass(frozen=True)
+class Proc:
+    pid: int
+    ppid: int
+    state: str
+    uids: tuple[int, ...]
+
+
+def scan_processes(with_uids: bool) -> list[Proc]:
+    """Every process on the machine (uids read from `status`, which a process cannot hide)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            uids: tuple[int, ...] = ()
+            if with_uids:
+                with open(f"/proc/{name}/status", "rb") as status:
+                    line = next(row for row in status if row.startswith(b"Uid:"))
+                uids = tuple(int(v) for v in line.split()[1:4])
+        except (OSError, IndexError, StopIteration, ValueError):
+            continue  # gone while we looked
+        found.append(Proc(int(name), int(fields[1]), fields[0].decode(), uids))
+    return found
+
+
+def _tree(root: int, procs: list[Proc]) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for proc in procs:
+        children.setdefault(proc.ppid, []).append(proc.pid)
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in tree:
+            tree.add(pid)
+            todo.extend(children.get(pid, ()))
+    return tree
+
+
+async def kill_everything(root_pid: int, uid: int | None) -> bool:
+    """Freeze then kill `root_pid`'s tree and, when given, every process of `uid`.
+
+    True once nothing of it is left alive (zombies are dead: their parent reaps them).
+    """
+    stopped: set[int] = set()
+    for _ in range(KILL_ROUNDS):
+        procs = scan_processes(with_uids=uid is not None)
+        live = {p.pid for p in procs if p.state not in ("Z", "X")}
+        victims = (_tree(root_pid, procs) | {p.pid for p in procs if uid in p.uids}) & live
+        if not victims:
+            return True
+        fresh = victims - stopped
+        if fresh:  # something was born since the last pass: freeze it before killing
+            for pid in fresh:
+                _signal(pid, signal.SIGSTOP)
+            stopped |= fresh
+            continue
+        for pid in victims:
+            _signal(pid, signal.SIGKILL)
+        await asyncio.sleep(KILL_GRACE_S)  # let the killed exit before looking again
+    return False
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _become_subreaper() -> None:
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+class Sandbox:
+    """Hands out worker identities and limits, and cleans up after workers."""
+
+    def __init__(
+        self,
+        *,
+        max_processes: int = PROCESS_BUDGET,
+        uid_base: int = DEFAULT_UID_BASE,
+        switch_user: bool | None = None,
+    ) -> None:
+        self.max_processes = max_processes
+        self.uid_base = uid_base
+        self.switch_user = os.geteuid() == 0 if switch_user is None else switch_user
+        self._leased: set[int] = set()
+
+    @property
+    def probe_identity(self) -> Identity:
+        """A sandbox uid no worker gets: what `usable` checks access as."""
+        return Identity(self.uid_base, self.uid_base)
+
+    def can_execute(self, path: str) -> bool:
+        """Whether a sandbox uid can run this file (an interpreter under /root cannot)."""
+        return self.switch_user and _probe((path,), (), None, self.probe_identity) is None
+
+    def refusal(self, argv: tuple[str, ...], code_dir: Path) -> str | None:
+        """None when a sandbox uid can start this command and read the code, else why not."""
+        if not self.switch_user:
+            return "edgesim is not root"
+        executables = [argv[0]]
+        interpreter = shebang(Path(argv[0]))
+        if interpreter is not None:
+            executables.append(interpreter)
+        readables = tuple(arg for arg in argv[1:] if arg.startswith("/"))
+        return _probe(tuple(executables), readables, str(code_dir), self.probe_identity)
+
+    def lease(self) -> Identity:
+        """A uid of the range that no worker holds and no process runs as."""
+        busy = {uid for p in scan_processes(with_uids=True) for uid in p.uids}
+        for uid in range(self.uid_base + 1, self.uid_base + UID_COUNT):
+            if uid not in self._leased and uid not in busy:
+                self._leased.add(uid)
+                return Identity(uid, uid)
+        raise RuntimeError(f"all {UID_COUNT - 1} sandbox uids from {self.uid_base + 1} are in use")
+
+    async def release(self, identity: Identity) -> None:
+        """Kill whatever still runs as a worker's uid; the uid goes back only once nothing does."""
+        if await kill_everything(-1, identity.uid):
+            self._leased.discard(identity.uid)
+
+    def process_limit(self, identity: Identity | None) -> int | None:
+        """RLIMIT_NPROC for a worker: per uid, it counts every process of the user."""
+        if identity is not None:
+            return self.max_processes
+        if os.geteuid() == 0:
+            return None  # does not bind root; setting it would only mislead
+        mine = sum(1 for p in scan_processes(with_uids=True) if p.uids[:1] == (os.getuid(),))
+        _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        wanted = mine + self.max_processes
+        return wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+
+    def preexec(self, address_space: int, nproc: int | None) -> Callable[[], None]:
+        """What the child does before exec (after its uid switch, so it can only lower limits)."""
+
+        def prepare() -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+            if nproc is not None:
+                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+            _become_subreaper()
+
+        return prepare
+
+
+@functools.lru_cache(maxsize=256)
+def _probe(executables: tuple[str, ...], readables: tuple[str, ...], code_dir: str | None,
+           identity: Identity) -> str | None:
+    """Ask the kernel, as `identity`, whether it can run, read and walk these (ACLs count)."""
+    test, find = shutil.which("test"), shutil.which("find")
+    if test is None or find is None:
+        return "no `test` or `find` to check access with"
+    checks = [([test, "-x", path], path, "executable") for path in executables]
+    checks += [([test, "-r", path], path, "readable") for path in readables]
+    if code_dir is not None:
+        unreadable = ["(", "!", "-readable", "-o", "-type", "d", "!", "-executable", ")", "-print", "-quit"]
+        checks.append(([find, code_dir, *unreadable], code_dir, "readable"))
+    for argv, subject, what in checks:
+        try:
+            done = subprocess.run(argv, user=identity.uid, group=identity.gid, extra_groups=[], cwd="/",
+                                  capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return f"cannot check access: {exc}"
+        if done.returncode != 0 or done.stdout.strip():
+            return f"{done.stdout.strip() or subject} is not {what} by other users"
+    return None
+
+
+def shebang(path: Path) -> str | None:
+    """The interpreter a `bootstrap` script names, if it is a script."""
+    try:
+        with path.open("rb") as script:
+            head = script.readline(256)
+    except OSError:
+        return None
+    if not head.startswith(b"#!"):
+        return None
+    parts = head[2:].split()
+    return parts[0].decode(errors="replace") if parts else None
