@@ -11,9 +11,10 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 from edgesim.config.load import ConfigError, load_config
 from edgesim.config.model import BundledOrigin, EdgeConfig
@@ -146,6 +147,17 @@ def parse_now(value: str | None) -> float | None:
     return parsed.timestamp()
 
 
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop where it is installed: uvicorn's own loop setting only applies to
+    `uvicorn.run`, not to a server started with `serve()` as here."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 def run_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     path = args.config or DEMO_CONFIG
@@ -162,7 +174,7 @@ def run_serve(args: argparse.Namespace) -> int:
     for warning in config.warnings:
         print(f"edgesim: warning: {path}: {warning}", file=sys.stderr)
     try:
-        asyncio.run(_serve(config, args, overrides, now))
+        run_event_loop(_serve(config, args, overrides, now))
     except KeyboardInterrupt:
         pass
     except OSError as exc:

@@ -17,8 +17,52 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 HEADER_NAMES_EXTENSION = "edgesim.header_names"
 
 
+class CoalescingTransport:
+    """Holds what a response writes until the end of the loop turn, then sends it at once.
+
+    uvicorn writes a response's head when the app sends `http.response.start` and its
+    body with the next message, two `send()` calls where one does; both happen in the
+    same loop turn, so gathering them costs no latency and saves a syscall per request.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(data)
+
+    def flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(len(d) for d in self._pending)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class CaseKeepingHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, plus the header names as they arrived."""
+    """uvicorn's httptools protocol, plus the header names as they arrived, writing through
+    a `CoalescingTransport`."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(CoalescingTransport(transport, asyncio.get_running_loop()))  # type: ignore[arg-type]
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
