@@ -8,6 +8,7 @@ machine; `provided.*` runs the function's own executable `bootstrap`.
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 import sys
@@ -103,11 +104,17 @@ def _python_version(python: str) -> str:
     return probe.stdout.strip() or "unknown"
 
 
+def _everywhere_on_path(name: str) -> list[str]:
+    """Every `name` on PATH, not just the first (a pyenv shim hides /usr/bin's)."""
+    dirs = os.environ.get("PATH", "").split(os.pathsep)
+    return [found for d in dirs if d and (found := shutil.which(name, path=d))]
+
+
 def _choose_python(version: str, runnable: Callable[[str], bool]) -> tuple[str, tuple[str, ...]]:
     """`pythonX.Y`, else the Python running edgesim, else `python3`: the first one `runnable`
     accepts (a sandboxed worker cannot run an interpreter under /root), else the first found."""
     wanted = _working_python(version)
-    found = [p for p in (wanted, sys.executable, shutil.which("python3")) if p]
+    found = [p for p in (wanted, sys.executable, *_everywhere_on_path(f"python{version}"), *_everywhere_on_path("python3")) if p]
     python = next((p for p in found if runnable(p)), found[0])
     if python == wanted:
         return python, ()
