@@ -23,6 +23,7 @@ from edgesim.config.model import (
     EVENT_TYPES,
     Association,
     BundledOrigin,
+    CacheSettings,
     CacheBehavior,
     CustomErrorResponse,
     Distribution,
@@ -206,6 +207,7 @@ def _settings(node: Node | None, cli_overrides: dict[str, str], source: Path | N
     bundled: dict[str, BundledOrigin] = {}
     host, port, pop, topology = "127.0.0.1", 8080, "IAD89-C1", {}
     places = TopologySettings()
+    cache = CacheSettings()
     distribution_id = DEFAULT_DISTRIBUTION_ID
     domain = _default_domain(source)
     if node is not None:
@@ -220,7 +222,8 @@ def _settings(node: Node | None, cli_overrides: dict[str, str], source: Path | N
                 url = origins.get(origin_id, str, check=_url_check)
                 if url:
                     overrides[origin_id] = url
-        bundled = _bundled_origins(node.obj("BundledOrigins"), base_dir)
+        bundled = _bundled_origins(node, base_dir)
+        cache = _cache_settings(node.obj("Cache"))
         pop = node.get("Pop", str, pop, check=_pop_check) or pop
         topology_node = node.obj("Topology")
         if topology_node is not None:
@@ -243,23 +246,34 @@ def _settings(node: Node | None, cli_overrides: dict[str, str], source: Path | N
         bundled_origins=bundled,
         topology=topology,
         places=places,
+        cache=cache,
         pop=pop,
         distribution_id=distribution_id,
         domain_name=domain,
     )
 
 
+def _cache_settings(node: Node | None) -> CacheSettings:
+    if node is None:
+        return CacheSettings()
+    defaults = CacheSettings()
+    size = _range_check(1024, 1 << 40)
+    settings = CacheSettings(
+        enabled=node.get("Enabled", bool, defaults.enabled),
+        pop_max_bytes=node.get("PopMaxBytes", int, defaults.pop_max_bytes, check=size),
+        rec_max_bytes=node.get("RecMaxBytes", int, defaults.rec_max_bytes, check=size),
+        max_object_bytes=node.get("MaxObjectBytes", int, defaults.max_object_bytes, check=size),
+    )
+    node.finish()
+    return settings
+
+
 BUNDLED_ORIGIN_KINDS = ("static", "echo", "slow", "flaky")
 
 
-def _bundled_origins(node: Node | None, base_dir: Path) -> dict[str, BundledOrigin]:
+def _bundled_origins(node: Node, base_dir: Path) -> dict[str, BundledOrigin]:
     out: dict[str, BundledOrigin] = {}
-    if node is None:
-        return out
-    for origin_id in node.value:
-        entry = node.obj(origin_id)
-        if entry is None:
-            continue
+    for origin_id, entry in node.named_objects("BundledOrigins"):
         kind = entry.get("Kind", str, required=True, choices=BUNDLED_ORIGIN_KINDS)
         root = entry.get("Root", str)
         cache_control = entry.get("CacheControl", str)
@@ -382,16 +396,10 @@ def _topology(node: Node) -> TopologySettings:
 
 
 def _functions(root: Node, base_dir: Path) -> dict[str, FunctionConfig]:
-    node = root.obj("Functions")
     out: dict[str, FunctionConfig] = {}
-    if node is None:
-        return out
-    for name in node.value:
-        fn = node.obj(name)
-        if fn is None:
-            continue
+    for name, fn in root.named_objects("Functions"):
         if not BARE_NAME.match(name):
-            node.error(name, "expected a function name of 1-64 letters, digits, - or _")
+            fn.findings.error(fn.path, "expected a function name of 1-64 letters, digits, - or _")
         runtime = fn.get("Runtime", str, "cloudfront-js-2.0", choices=FUNCTION_RUNTIMES)
         code = _code_path(fn, "Code", base_dir, want_dir=False)
         store = fn.get("KeyValueStore", str)
@@ -404,14 +412,8 @@ def _functions(root: Node, base_dir: Path) -> dict[str, FunctionConfig]:
 
 
 def _lambdas(root: Node, base_dir: Path) -> dict[str, LambdaConfig]:
-    node = root.obj("Lambdas")
     out: dict[str, LambdaConfig] = {}
-    if node is None:
-        return out
-    for name in node.value:
-        fn = node.obj(name)
-        if fn is None:
-            continue
+    for name, fn in root.named_objects("Lambdas"):
         runtime = fn.get("Runtime", str, required=True, choices=LAMBDA_RUNTIMES)
         default_handler = "index.handler" if (runtime or "").startswith("nodejs") else "lambda_function.lambda_handler"
         if (runtime or "").startswith("provided"):

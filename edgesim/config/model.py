@@ -195,6 +195,16 @@ class TopologySettings:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """`Edgesim.Cache`: whether edgesim caches at all, and how much each tier may hold."""
+
+    enabled: bool = True
+    pop_max_bytes: int = 64 * 1024 * 1024
+    rec_max_bytes: int = 256 * 1024 * 1024
+    max_object_bytes: int = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
     """The local-only `Edgesim` block and the command line's overrides of it."""
 
@@ -204,6 +214,7 @@ class Settings:
     bundled_origins: dict[str, BundledOrigin] = field(default_factory=dict)
     topology: dict[str, Any] = field(default_factory=dict)
     places: TopologySettings = field(default_factory=TopologySettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
     pop: str = "IAD89-C1"
     distribution_id: str = "EDFDVBD6EXAMPLE"
     domain_name: str = "d111111abcdef8.cloudfront.net"

@@ -91,6 +91,13 @@ class Node:
             return None
         return Node(raw, self.child_path(key), self.findings)
 
+    def named_objects(self, key: str) -> list[tuple[str, Node]]:
+        """A local map of named objects (`Functions`, `Lambdas`, ...): (name, node) pairs."""
+        node = self.obj(key)
+        if node is None:
+            return []
+        return [(name, child) for name in node.value if (child := node.obj(name)) is not None]
+
     def items(self, key: str, *, required: bool = False) -> list[tuple[str, Any]]:
         """Read a CloudFront list: `{"Quantity": n, "Items": [...]}` or a plain list.
 

@@ -89,7 +89,14 @@ class Edge:
         self.options = options or EdgeOptions()
         self.origin_client = OriginClient()
         self.topology = Topology.from_settings(config.settings, self.options.pop)
-        self.tiers = CacheTiers(self.topology, clock=self.options.clock)
+        sizes = config.settings.cache
+        self.tiers = CacheTiers(
+            self.topology,
+            pop_bytes=sizes.pop_max_bytes,
+            rec_bytes=sizes.rec_max_bytes,
+            max_object_bytes=sizes.max_object_bytes,
+            clock=self.options.clock,
+        )
         places = config.settings.places
         self.latency = LatencyModel.from_settings(places, seed=self.options.seed, sleep=self.options.sleep)
         self.replication = Replication(
@@ -131,7 +138,7 @@ class Edge:
             topology=self.topology,
             tiers=self.tiers,
             pop=self.options.pop,
-            caching=self.options.caching,
+            caching=self.options.caching and config.settings.cache.enabled,
             server_timing=self.options.server_timing,
             clock=self.options.clock,
             latency=self.latency,

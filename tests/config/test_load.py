@@ -255,3 +255,16 @@ def test_serve_with_bad_config_exits_2_naming_file_and_field(tmp_path):
     )
     assert result.returncode == 2
     assert f"{path}: DistributionConfig.DefaultCacheBehavior.ViewerProtocolPolicy: expected one of allow-all" in result.stderr
+
+
+def test_cache_block_sets_tier_sizes_and_can_turn_caching_off(tmp_path):
+    document = minimal()
+    document["Edgesim"] = {"Cache": {"Enabled": False, "PopMaxBytes": 2048, "RecMaxBytes": 4096, "MaxObjectBytes": 1024}}
+    cache = load_config(write(tmp_path, document)).settings.cache
+    assert (cache.enabled, cache.pop_max_bytes, cache.rec_max_bytes, cache.max_object_bytes) == (False, 2048, 4096, 1024)
+
+
+def test_cache_size_below_a_kilobyte_is_an_error(tmp_path):
+    document = minimal()
+    document["Edgesim"] = {"Cache": {"PopMaxBytes": 10}}
+    assert errors_of(tmp_path, document) == [("Edgesim.Cache.PopMaxBytes", "expected 1024 to 1099511627776, got 10")]

@@ -354,3 +354,14 @@ async def test_thousands_of_distinct_keys_stay_within_the_pop_budget(edge_factor
         assert response.status_code == 200 and response.text == f"/k/{i} #1"
     assert pop.bytes_used <= 64 * 1024
     assert (await edge.client.get("/k/599")).headers["x-cache"] == "Hit from cloudfront"
+
+
+async def test_cache_settings_from_config_size_the_tiers_and_turn_caching_off(edge_factory, origin, clock):
+    document = {"Edgesim": {"Cache": {"Enabled": False, "PopMaxBytes": 4096}}, "DistributionConfig": {
+        "Origins": {"Items": [custom_origin("o", origin.port)]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all", "CachePolicyId": CACHING_OPTIMIZED}}}
+    edge = await edge_factory(config_from(document), options=EdgeOptions(clock=clock))
+    await edge.client.get("/off")
+    assert (await edge.client.get("/off")).headers["x-cache"] == "Miss from cloudfront"
+    assert origin.hits["/off"] == 2
+    assert edge.server.server.config.app.state.edge.tiers.pop_bytes == 4096
