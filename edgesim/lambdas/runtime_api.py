@@ -16,11 +16,26 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+import aiohttp
 from aiohttp import web
 
 PREFIX = "/2018-06-01/runtime"
 MAX_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous response limit
 TOO_LARGE = "Function.ResponseSizeTooLarge"
+# A worker that breaks the protocol mid-invocation: no usable result, so CloudFront's
+# LambdaExecutionError, and the worker is replaced. (Lambda's own names for these are
+# unpublished; these follow its `Runtime.*` pattern.)
+WRONG_REQUEST_ID = "Runtime.InvalidRequestID"
+TRUNCATED = "Runtime.TruncatedResponse"
+
+
+class ProtocolViolation(Exception):
+    """The worker broke the Runtime API during an invocation; it cannot be trusted again."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
 
 
 @dataclass
@@ -67,13 +82,24 @@ class Channel:
         self.queue.put_nowait(invocation)
 
     def resolve(self, request_id: str, reply: RuntimeReply) -> bool:
+        """Settle the current invocation; an answer for another id fails it instead."""
         inv = self.current
-        if inv is None or inv.request_id != request_id:
+        if inv is None:
+            return False
+        if inv.request_id != request_id:
+            self.violate(ProtocolViolation(WRONG_REQUEST_ID, f"the runtime answered for request id {request_id!r}, "
+                                           f"not the invocation in progress ({inv.request_id})"))
             return False
         self.current = None
         if not inv.reply.done():
             inv.reply.set_result(reply)
         return True
+
+    def violate(self, violation: ProtocolViolation) -> None:
+        """Fail the invocation in progress because the worker broke the protocol."""
+        inv, self.current = self.current, None
+        if inv is not None and not inv.reply.done():
+            inv.reply.set_exception(violation)
 
 
 class RuntimeApiServer:
@@ -150,7 +176,7 @@ class RuntimeApiServer:
     async def _response(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         try:
-            body = await request.read()
+            body = await _read_body(request, channel)
         except web.HTTPRequestEntityTooLarge:
             body = None
         if body is None or len(body) > MAX_PAYLOAD:
@@ -165,7 +191,7 @@ class RuntimeApiServer:
     async def _error(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         try:
-            body = await request.read()
+            body = await _read_body(request, channel)
             reply = RuntimeReply(False, body, _error_type(request, body))
         except web.HTTPRequestEntityTooLarge:
             message = f"Error payload size exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
@@ -181,6 +207,15 @@ class RuntimeApiServer:
             return _json(403, {"errorType": "InvalidStateTransition", "errorMessage": "init already done"})
         channel.ready.set_result(RuntimeReply(False, body, _error_type(request, body)))
         return _accepted()
+
+
+async def _read_body(request: web.Request, channel: Channel) -> bytes:
+    """The posted body; a worker that hangs up halfway fails the invocation in progress."""
+    try:
+        return await request.read()
+    except (ConnectionError, asyncio.IncompleteReadError, aiohttp.ClientPayloadError) as exc:
+        channel.violate(ProtocolViolation(TRUNCATED, f"the runtime hung up in the middle of its answer ({exc!r})"))
+        raise web.HTTPBadRequest() from exc
 
 
 def _error_type(request: web.Request, body: bytes) -> str:

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edgesim.lambdas.runtime_api import Channel, Invocation, RuntimeApiServer, RuntimeReply, error_message
+from edgesim.lambdas.runtime_api import (
+    Channel,
+    Invocation,
+    ProtocolViolation,
+    RuntimeApiServer,
+    RuntimeReply,
+    error_message,
+)
 from edgesim.lambdas.runtimes import LaunchPlan
 from edgesim.lambdas.sandbox import Identity, Sandbox, kill_everything
 
@@ -181,6 +188,8 @@ class Worker:
         except WorkerTimedOut:
             await self.kill()
             raise
+        except ProtocolViolation as exc:
+            raise WorkerFailed(exc.error_type, exc.message) from exc  # the pool replaces the worker
         finally:
             timer.cancel()
             self._inflight = None

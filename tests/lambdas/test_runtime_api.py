@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 
-from edgesim.lambdas.runtime_api import PREFIX, Invocation, RuntimeApiServer
+from edgesim.lambdas.runtime_api import PREFIX, Invocation, ProtocolViolation, RuntimeApiServer
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn:7"
 
@@ -44,8 +44,6 @@ async def test_response_and_error_are_accepted_only_for_the_current_request(serv
         first = Invocation(b"{}", ARN, 5.0)
         channel.dispatch(first)
         await (await session.get(base + "next")).read()
-        wrong = await session.post(base + "not-the-id/response", data=b"{}")
-        assert (wrong.status, (await wrong.json())["errorType"]) == (400, "InvalidRequestID")
         ok = await session.post(base + first.request_id + "/response", data=b'{"a": 1}')
         assert ok.status == 202
         assert first.reply.result().ok and first.reply.result().body == b'{"a": 1}'
@@ -59,6 +57,22 @@ async def test_response_and_error_are_accepted_only_for_the_current_request(serv
                                     headers={"Lambda-Runtime-Function-Error-Type": "Unhandled"})
         assert failed.status == 202
         assert (second.reply.result().ok, second.reply.result().error_type) == (False, "Unhandled")
+
+
+async def test_an_answer_for_another_request_id_fails_the_invocation_in_progress(server):
+    channel = await server.open_channel()
+    async with aiohttp.ClientSession() as session:
+        base = f"http://{channel.address}{PREFIX}/invocation/"
+        current = Invocation(b"{}", ARN, 5.0)
+        channel.dispatch(current)
+        await (await session.get(base + "next")).read()
+        wrong = await session.post(base + "not-the-id/response", data=b"{}")
+        assert (wrong.status, (await wrong.json())["errorType"]) == (400, "InvalidRequestID")
+        with pytest.raises(ProtocolViolation) as caught:
+            current.reply.result()
+        assert caught.value.error_type == "Runtime.InvalidRequestID"
+        late = await session.post(base + current.request_id + "/response", data=b"{}")
+        assert late.status == 400
 
 
 async def test_init_error_is_reported_once(server):

@@ -239,12 +239,15 @@ async def test_awslambdaric_runs_unchanged_as_a_worker(runtime, code_dir):
 async def test_worker_environment_has_lambdas_variables_and_no_host_secrets(runtime, code_dir, monkeypatch):
     monkeypatch.setenv("EDGESIM_TEST_SECRET", "hunter2")
     code = write_code(code_dir / "py-env", {"lambda_function.py": """
-        import json, os
+        import json, os, subprocess
         def lambda_handler(event, context):
-            return {"status": "200", "body": json.dumps(dict(os.environ))}
+            grandchild = subprocess.run(["sh", "-c", "sh -c env"], capture_output=True, text=True).stdout
+            return {"status": "200", "body": json.dumps({"env": dict(os.environ), "grandchild": grandchild})}
     """})
-    env = json.loads((await make_hook(runtime, code, runtime_name="python3.12")(make_call("viewer-request", region="eu-north-1"))).response.body)
+    seen = json.loads((await make_hook(runtime, code, runtime_name="python3.12")(make_call("viewer-request", region="eu-north-1"))).response.body)
+    env = seen["env"]
     assert "EDGESIM_TEST_SECRET" not in env
+    assert "AWS_LAMBDA_FUNCTION_NAME=us-east-1.py-env" in seen["grandchild"] and "EDGESIM_TEST_SECRET" not in seen["grandchild"]
     assert set(env) - {"PATH", "LANG", "LC_ALL", "LC_CTYPE"} == {
         "AWS_LAMBDA_RUNTIME_API", "_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_EXECUTION_ENV",
         "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
