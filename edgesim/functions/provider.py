@@ -5,6 +5,10 @@ function does can take the server down: code that does not load, a throw, a memo
 an endless loop or a malformed answer each become CloudFront's answer (`HookError` with
 503 FunctionExecutionError or 502 FunctionValidationError) and a log line on the
 `edgesim.functions` logger naming the function and the cause.
+
+Code that can build a regular expression runs in a child process (`isolation.py`),
+since QuickJS cannot stop a regex at the budget; the rest runs in-process, with
+tripwires that move a function to a process if it reaches a regex some hidden way.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from edgesim.config.model import Association, EdgeConfig, FunctionConfig
 from edgesim.edge.hooks import VIEWER_REQUEST, VIEWER_RESPONSE, HookCall, HookError, HookResult
 from edgesim.edge.model import EdgeResponse
 from edgesim.functions.event import FunctionValidationError, build_event_json, read_result
+from edgesim.functions.hazards import can_build_regex
+from edgesim.functions.isolation import IsolatedEngine
 from edgesim.functions.kvs import KeyValueStore, KeyValueStoreError
 from edgesim.functions.limits import ComputeBudget
 from edgesim.functions.origins import apply_origin_calls
 from edgesim.functions.runtime import Engine, LoadError
+from edgesim.functions.static_check import parse
 
 log = logging.getLogger("edgesim.functions")
 
@@ -49,7 +56,19 @@ class FunctionHookProvider:
         self.now = now if now is not None else config.settings.now
         self.seed = seed if seed is not None else config.settings.seed
         self.budget = compute_budget or ComputeBudget()
-        self._engines: dict[str, Engine | str] = {}
+        self._engines: dict[str, Engine | IsolatedEngine | str] = {}
+
+    async def start(self) -> None:
+        """Wait for the isolated functions' processes, so no first request pays their start."""
+        for engine in self._engines.values():
+            if isinstance(engine, IsolatedEngine):
+                await engine.ready()
+
+    async def close(self) -> None:
+        """End every child process this provider started."""
+        for engine in self._engines.values():
+            if isinstance(engine, IsolatedEngine):
+                engine.close()
 
     def hook_for(self, association: Association) -> FunctionHook:
         if association.kind != "function":
@@ -61,7 +80,7 @@ class FunctionHookProvider:
             raise LookupError(f"no function named {association.name!r} in Functions")
         return FunctionHook(self, function)
 
-    def engine(self, function: FunctionConfig) -> Engine | str:
+    def engine(self, function: FunctionConfig) -> Engine | IsolatedEngine | str:
         """The warm engine for `function`, or why it cannot load (logged once)."""
         if function.name not in self._engines:
             try:
@@ -72,7 +91,15 @@ class FunctionHookProvider:
                 self._engines[function.name] = reason
         return self._engines[function.name]
 
-    def _load(self, function: FunctionConfig) -> Engine:
+    def isolate(self, function: FunctionConfig) -> IsolatedEngine:
+        """Move `function` to a child process for good (its in-process run hit a tripwire)."""
+        engine = self._engines[function.name]
+        if not isinstance(engine, IsolatedEngine):
+            log.info("function %s builds regular expressions at run time: it now runs in its own process", function.name)
+            engine = self._engines[function.name] = self._load(function, isolated=True)  # type: ignore[assignment]
+        return engine
+
+    def _load(self, function: FunctionConfig, *, isolated: bool | None = None) -> Engine | IsolatedEngine:
         store = None
         if function.key_value_store:
             path = self.config.key_value_stores.get(function.key_value_store)
@@ -80,7 +107,12 @@ class FunctionHookProvider:
                 raise LoadError(f"KeyValueStore {function.key_value_store!r} is not in KeyValueStores")
             store = KeyValueStore.load(Path(path), function.key_value_store)
         source = Path(function.code_path).read_text("utf-8")
-        return Engine(function.name, source, function.runtime, store=store, budget=self.budget, seed=self.seed)
+        if isolated is None:
+            isolated = can_build_regex(parse(source))
+        if isolated:
+            return IsolatedEngine(function.name, source, function.runtime, store=store, budget=self.budget, seed=self.seed)
+        return Engine(function.name, source, function.runtime, store=store, budget=self.budget, seed=self.seed,
+                      tripwires=True)
 
 
 _EDGE_LOCATIONS: dict[tuple[str, str], str] = {}
@@ -114,13 +146,11 @@ class FunctionHook:
             raise HookError(503, EXECUTION_ERROR, self.name, engine)
         event, sent = build_event_json(call.event_type, call.context, call.request, response)
         now = self._provider.now if self._provider.now is not None else time.time()
-        run = engine.run(
-            event,
-            event_type=call.event_type,
-            now_ms=now * 1000.0,
-            raw_query=call.request.querystring or None,
-            edge_location=_edge_location(call.context.pop, call.context.region),
-        )
+        where = {"event_type": call.event_type, "now_ms": now * 1000.0, "raw_query": call.request.querystring or None,
+                 "edge_location": _edge_location(call.context.pop, call.context.region)}
+        run = await engine.run(event, **where) if isinstance(engine, IsolatedEngine) else engine.run(event, **where)
+        if run.needs_isolation:
+            run = await self._provider.isolate(self._function).run(event, **where)
         for line in run.logs:
             log.debug("function %s: %s", self.name, line)
         for warning in run.warnings:

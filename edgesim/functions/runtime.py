@@ -57,6 +57,7 @@ class Run:
     custom_log: str | None = None  # cf.logCustomData's last call, URL-encoded and cut as CloudFront logs it
     seconds: float = 0.0
     utilization: int = 0
+    needs_isolation: bool = False  # the run hit a regex tripwire: discard it, rerun in a process
 
 
 # Compact and without the cycle check: the event is plain data built by event.py.
@@ -80,7 +81,10 @@ class Engine:
         store: KeyValueStore | None = None,
         budget: ComputeBudget | None = None,
         seed: int | None = None,
+        tripwires: bool = False,
     ) -> None:
+        """`tripwires` replaces the ways to build a regular expression with tripwires
+        (modules/tripwire.js), for code that runs in-process although it should not."""
         if runtime not in RUNTIMES:
             raise LoadError(f"unknown runtime {runtime!r} (expected one of {', '.join(RUNTIMES)})")
         if store is not None and runtime != surface.V2:
@@ -94,6 +98,7 @@ class Engine:
         self.store = store
         self.budget = budget or ComputeBudget()
         self._seed = seed
+        self._tripwires = tripwires
         self._script = factory_script(source, tree)
         self._context: quickjs.Context | None = None
         self._build()
@@ -115,6 +120,8 @@ class Engine:
             context.eval(self._script)
         except quickjs.JSException as exc:
             raise LoadError(_first_line(exc)) from exc
+        if self._tripwires:
+            context.eval(_module_source("tripwire"))
         context.eval(_module_source("invoke"))
         context.set_memory_limit(context.memory()["memory_used_size"] + MEMORY_LIMIT)
         context.set_time_limit(self.budget.stop_seconds)
@@ -197,6 +204,9 @@ class Engine:
             seconds=seconds,
             utilization=self.budget.utilization(seconds),
         )
+        if out["isolate"]:
+            self._context = None
+            return Run(needs_isolation=True, seconds=seconds)
         if out["tampered"]:
             self._context = None  # the run changed a built-in: the next request gets fresh ones
         if out["logsTruncated"]:
@@ -238,7 +248,7 @@ class Engine:
         return None if value is None else {"value": value}
 
 
-_OUTCOME_KEYS = frozenset({"tampered", "settled", "error", "nullThrown", "returned", "value", "invalid", "logs",
+_OUTCOME_KEYS = frozenset({"tampered", "isolate", "settled", "error", "nullThrown", "returned", "value", "invalid", "logs",
                            "logsTruncated", "warnings", "originCalls", "customLog"})
 
 

@@ -36,7 +36,7 @@
     var state = {
       eventType: eventType, edgeLocation: edgeJson === "{}" ? {} : parse(edgeJson), logs: [], logBytes: 0,
       logsTruncated: false, warnings: [], originCalls: [], customLog: null, kvsQueue: [], kvsAsked: [],
-      settled: false, value: undefined, error: null, nullThrown: false
+      settled: false, value: undefined, error: null, nullThrown: false, isolate: false
     };
     env.state = state;
     env.now = nowMs;
@@ -86,7 +86,7 @@
     var added = keysOf(global);
     for (var i = 0; i < added.length; i++) delete global[added[i]];
     var out = {
-      tampered: !intact(), settled: state.settled, error: state.error, nullThrown: state.nullThrown, returned: state.value !== undefined,
+      tampered: !intact(), isolate: state.isolate, settled: state.settled, error: state.error, nullThrown: state.nullThrown, returned: state.value !== undefined,
       value: state.value === undefined ? null : state.value, invalid: null,
       logs: state.logs, logsTruncated: state.logsTruncated, warnings: state.warnings,
       originCalls: state.originCalls, customLog: state.customLog
