@@ -161,7 +161,7 @@ def build_event(
         "request": {
             "method": request.method,
             "uri": _text(request.uri),
-            "querystring": _as_map(query),
+            "querystring": _as_map(_shown(query)),
             "headers": _as_map(request_side.headers_shown),
             "cookies": _as_map(request_side.cookies_shown),
         },
@@ -207,7 +207,7 @@ def build_event_json(
     parts = [
         prefix, _json(context.request_id), '},"viewer":{"ip":', _json(request.client_ip),
         '},"request":{"method":', _json(request.method), ',"uri":', _json(_text(request.uri)),
-        ',"querystring":', _map_json(query), ',"headers":', _map_json(request_side.headers_shown),
+        ',"querystring":', _map_json(_shown(query)), ',"headers":', _map_json(request_side.headers_shown),
         ',"cookies":', _map_json(request_side.cookies_shown), "}",
     ]
     response_side = None
@@ -385,7 +385,7 @@ def _read_query(sent: Sent, value: Any) -> str:
     if isinstance(value, str):
         built = value[1:] if value.startswith("?") else value
     else:
-        merged, _ = _merge("querystring", sent.query, sent.query, value)
+        merged, _ = _merge("querystring", _shown(sent.query), sent.query, value)
         if merged == sent.query:
             return sent.request.querystring
         built = "&".join([f"{n}={v}" for n, items in merged.items() for v, _ in items])
@@ -560,18 +560,26 @@ def _utf8(what: str, text: str) -> bytes:
 
 
 def _text(value: str) -> str:
-    """A value as a function sees it: bytes that are not UTF-8 are read as ISO-8859-1."""
+    """A value as a function sees it: its bytes as UTF-8 text, or as ISO-8859-1 when they are not UTF-8.
+
+    The edge holds wire bytes read as ISO-8859-1 (`edge/app.py`), so a value whose
+    characters all fit one byte is those bytes; anything else is text already (set by a
+    hook) or bytes held as surrogate escapes.
+    """
     if value.isascii():
         return value
     try:
-        value.encode("utf-8")
-        return value
+        data = value.encode("latin-1")
     except UnicodeEncodeError:
-        data = value.encode("utf-8", "surrogateescape")
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _shown(raw: dict[str, list[Item]]) -> dict[str, list[Item]]:
@@ -611,14 +619,17 @@ def _parse_query(raw: str) -> dict[str, list[Item]]:
     return out
 
 
+_WSP = " \t"
+
+
 def _parse_request_cookies(lines: list[str]) -> dict[str, list[Item]]:
     out: dict[str, list[Item]] = {}
     for line in lines:
         for part in line.split(";"):
-            part = part.strip()
+            part = part.strip(_WSP)  # spaces and tabs only: 0xA0 or 0x85 may be part of a UTF-8 character
             if part:
                 name, _, value = part.partition("=")
-                out.setdefault(name.strip(), []).append((value.strip(), None))
+                out.setdefault(name.strip(_WSP), []).append((value.strip(_WSP), None))
     return out
 
 
@@ -627,8 +638,8 @@ def _parse_response_cookies(lines: list[str]) -> dict[str, list[Item]]:
     for line in lines:
         pair, _, attributes = line.partition(";")
         name, _, value = pair.partition("=")
-        if name.strip():
-            out.setdefault(name.strip(), []).append((value.strip(), attributes.strip()))
+        if name.strip(_WSP):
+            out.setdefault(name.strip(_WSP), []).append((value.strip(_WSP), attributes.strip(_WSP)))
     return out
 
 
