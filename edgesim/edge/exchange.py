@@ -23,6 +23,23 @@ class Stage:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class HookView:
+    """A snapshot of what a hook saw or gave back, taken when it ran (later steps change
+    the live objects): `line` is `GET /path?query` for a request, the status for a response."""
+
+    line: str
+    headers: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, message: EdgeRequest | EdgeResponse | None) -> HookView | None:
+        if message is None:
+            return None
+        if isinstance(message, EdgeRequest):
+            return cls(f"{message.method} {message.target}", tuple(message.headers))
+        return cls(str(message.status), tuple(message.headers))
+
+
 @dataclass
 class HookRun:
     event_type: str
@@ -31,6 +48,8 @@ class HookRun:
     outcome: str
     logs: list[str] = field(default_factory=list)
     version: str | None = None
+    seen: HookView | None = None
+    returned: HookView | None = None
 
 
 @dataclass

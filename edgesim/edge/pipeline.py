@@ -35,7 +35,7 @@ from edgesim.edge.cloudfront_headers import (
     via_value,
 )
 from edgesim.edge.errors import EdgeFailure
-from edgesim.edge.exchange import Exchange, HookRun, Stage
+from edgesim.edge.exchange import Exchange, HookRun, HookView, Stage
 from edgesim.edge.hooks import (
     ORIGIN_REQUEST,
     ORIGIN_RESPONSE,
@@ -563,12 +563,13 @@ class Pipeline:
             event_type=event_type, context=exchange.context, request=request, response=response, origin=origin
         )
         version: str | None = getattr(hook, "version", None)
+        seen = HookView.of(response if response is not None else request)
         started = time.perf_counter()
         try:
             result = await hook(call)
         except HookError as exc:
             duration = (time.perf_counter() - started) * 1000.0
-            exchange.hooks.append(HookRun(event_type, hook.name, duration, exc.error_name, list(exc.logs), version))
+            exchange.hooks.append(HookRun(event_type, hook.name, duration, exc.error_name, list(exc.logs), version, seen))
             exchange.stage(event_type, started, _qualified(hook.name, version))
             log.warning("%s %s failed with %s: %s", event_type, exc.function, exc.error_name, exc.reason)
             result_type = exc.error_name if exc.error_name.startswith("Lambda") else "Error"
@@ -576,7 +577,11 @@ class Pipeline:
             page = errors.error_page(exc.status, errors.hook_failure_cause(exc.error_name), exchange.context.request_id)
             raise _Answer(page, result_type, exc.error_name) from exc
         version = result.version or version
-        exchange.hooks.append(HookRun(event_type, hook.name, result.duration_ms, "ok", list(result.logs), version))
+        exchange.hooks.append(HookRun(
+            event_type, hook.name, result.duration_ms, "ok", list(result.logs), version,
+            seen=seen,
+            returned=HookView.of(result.response if result.response is not None else result.request),
+        ))
         exchange.stage(event_type, started, _qualified(hook.name, version))
         return result
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgesim.edge.exchange import Exchange
+from edgesim.edge.exchange import Exchange, HookView
 from edgesim.edge.model import Body, Headers
 
 BODY_PREVIEW = 4096
@@ -63,6 +63,8 @@ def exchange_record(exchange: Exchange) -> dict[str, Any]:
                 "outcome": h.outcome,
                 "logs": list(h.logs),
                 "version": h.version,
+                "seen": _view(h.seen),
+                "returned": _view(h.returned),
             }
             for h in exchange.hooks
         ],
@@ -83,6 +85,10 @@ def exchange_record(exchange: Exchange) -> dict[str, Any]:
             "body": body_preview(response.body, response.headers),
         },
     }
+
+
+def _view(view: HookView | None) -> dict[str, Any] | None:
+    return None if view is None else {"line": view.line, "headers": [list(pair) for pair in view.headers]}
 
 
 def summary(record: dict[str, Any]) -> dict[str, Any]:

@@ -39,12 +39,22 @@ async def test_recent_requests_and_one_requests_detail(served, control):
     assert missing.status_code == 404 and "recent" in missing.json()["message"]
 
 
+async def test_each_hook_run_shows_what_it_saw_and_what_it_gave_back(served, control):
+    sent = await served.client.get("/fn", headers={"X-Trace-Me": "yes"})
+    hook = (await control.get(f"/api/requests/{sent.headers['x-amz-cf-id']}")).json()["hooks"][0]
+    assert hook["seen"]["line"] == "GET /fn"
+    assert ["X-Trace-Me", "yes"] in hook["seen"]["headers"]
+    assert hook["returned"]["line"] == "200", "the function answered itself"
+    assert ["x-code", "A"] in [[n.lower(), v] for n, v in hook["returned"]["headers"]]
+
+
 async def test_a_failing_function_says_which_function_and_why(served, control):
     sent = await served.client.get("/throw")
     detail = (await control.get(f"/api/requests/{sent.headers['x-amz-cf-id']}")).json()
     assert sent.status_code == 503
     assert detail["hooks"][0]["outcome"] == "FunctionExecutionError"
     assert "no greeting for /throw" in detail["error_reason"]
+    assert detail["hooks"][0]["seen"]["line"] == "GET /throw" and detail["hooks"][0]["returned"] is None
 
 
 async def test_the_event_stream_delivers_each_request_as_it_finishes(served, control):

@@ -131,10 +131,26 @@ function hookRuns(record) {
           el("span", { class: "muted" }, (hook.version || "") + " " + ms(hook.duration_ms)), " ",
           hook.outcome === "ok" ? el("span", { class: "muted" }, "ok") : el("span", { class: "hookfail" }, hook.outcome),
         ),
+        hookInOut(hook),
         hook.logs.length ? el("pre", { class: "logs" }, hook.logs.join("\n")) : null,
       ),
     ),
   );
+}
+
+// What the hook saw and what it gave back, side by side; changed headers are marked.
+function hookInOut(hook) {
+  if (!hook.seen) return null;
+  const key = ([name, value]) => name.toLowerCase() + "\u0000" + value;
+  const before = new Set(hook.seen.headers.map(key));
+  const after = new Set((hook.returned ? hook.returned.headers : []).map(key));
+  const side = (title, view, other) =>
+    el("div", { class: "hook-side" },
+      el("div", { class: "mono muted" }, `${title}: ${view ? view.line : "(nothing: the hook failed)"}`),
+      view ? el("table", { class: "hook-headers" }, ...view.headers.map((pair) =>
+        el("tr", { class: other.has(key(pair)) ? "" : "changed" },
+          el("td", { class: "mono" }, pair[0]), el("td", { class: "mono" }, pair[1])))) : null);
+  return el("div", { class: "hook-io" }, side("in", hook.seen, after), side("out", hook.returned, before));
 }
 
 function renderDetail(record) {
