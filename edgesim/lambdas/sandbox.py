@@ -146,7 +146,7 @@ class Sandbox:
 
     @property
     def probe_identity(self) -> Identity:
-        """A sandbox uid no worker gets: what `usable` checks access as."""
+        """A sandbox uid no worker gets: what `can_execute` and `refusal` check access as."""
         return Identity(self.uid_base, self.uid_base)
 
     def can_execute(self, path: str) -> bool:
