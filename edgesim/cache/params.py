@@ -44,11 +44,11 @@ def cookie_pairs(headers: Headers) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for header in headers.get_all("Cookie"):
         for part in header.split(";"):
-            part = part.strip()
+            part = part.strip(" \t")  # not str.strip(): 0xA0 or 0x85 may end a UTF-8 character
             if not part:
                 continue
             name, _, value = part.partition("=")
-            out.append((name.strip(), value.strip()))
+            out.append((name.strip(" \t"), value.strip(" \t")))
     return out
 
 
