@@ -173,3 +173,31 @@ def test_hmac_jwt_check_through_the_hook(benchmark: BenchmarkFixture) -> None:
     request.headers.add("Authorization", f"Bearer {_token()}")
     result = _through_the_hook(benchmark, hook, HookCall("viewer-request", CONTEXT, request))
     assert result.request is not None and result.request.headers.get("X-User") == "user-42"
+
+
+def _in_a_loop(benchmark: BenchmarkFixture, hook: FunctionHook, call: HookCall):  # type: ignore[no-untyped-def]
+    """`await hook(call)` driven by an event loop, for hooks that suspend (the isolated path)."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(hook(call))  # the child's start is not part of a request
+        return benchmark(lambda: loop.run_until_complete(hook(call)))
+    finally:
+        loop.run_until_complete(hook._provider.close())
+        loop.close()
+
+
+def test_security_headers_through_the_hook_in_a_loop(benchmark: BenchmarkFixture) -> None:
+    """In-process, with the same event-loop driver as the isolated variant."""
+    hook = _hook("sh", SECURITY_HEADERS, "cloudfront-js-2.0")
+    result = _in_a_loop(benchmark, hook, HookCall("viewer-response", CONTEXT, REQUEST, RESPONSE))
+    assert result.response is not None and result.response.headers.get("X-Frame-Options") == "DENY"
+
+
+def test_security_headers_through_the_hook_isolated(benchmark: BenchmarkFixture) -> None:
+    """The same function in a child process, as code that can build a regex runs."""
+    hook = _hook("sh", SECURITY_HEADERS, "cloudfront-js-2.0")
+    hook._provider.isolate(hook._function)
+    result = _in_a_loop(benchmark, hook, HookCall("viewer-response", CONTEXT, REQUEST, RESPONSE))
+    assert result.response is not None and result.response.headers.get("X-Frame-Options") == "DENY"

@@ -94,12 +94,15 @@ class FunctionHookProvider:
     def isolate(self, function: FunctionConfig) -> IsolatedEngine:
         """Move `function` to a child process for good (its in-process run hit a tripwire)."""
         engine = self._engines[function.name]
-        if not isinstance(engine, IsolatedEngine):
+        if isinstance(engine, str):
+            raise LookupError(f"function {function.name} is not loaded: {engine}")
+        if isinstance(engine, Engine):
             log.info("function %s builds regular expressions at run time: it now runs in its own process", function.name)
-            engine = self._engines[function.name] = self._load(function, isolated=True)  # type: ignore[assignment]
+            engine = self._engines[function.name] = IsolatedEngine(
+                engine.name, engine.source, engine.runtime, store=engine.store, budget=engine.budget, seed=engine.seed)
         return engine
 
-    def _load(self, function: FunctionConfig, *, isolated: bool | None = None) -> Engine | IsolatedEngine:
+    def _load(self, function: FunctionConfig) -> Engine | IsolatedEngine:
         store = None
         if function.key_value_store:
             path = self.config.key_value_stores.get(function.key_value_store)
@@ -107,9 +110,7 @@ class FunctionHookProvider:
                 raise LoadError(f"KeyValueStore {function.key_value_store!r} is not in KeyValueStores")
             store = KeyValueStore.load(Path(path), function.key_value_store)
         source = Path(function.code_path).read_text("utf-8")
-        if isolated is None:
-            isolated = can_build_regex(parse(source))
-        if isolated:
+        if can_build_regex(parse(source)):
             return IsolatedEngine(function.name, source, function.runtime, store=store, budget=self.budget, seed=self.seed)
         return Engine(function.name, source, function.runtime, store=store, budget=self.budget, seed=self.seed,
                       tripwires=True)

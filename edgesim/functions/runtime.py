@@ -94,10 +94,11 @@ class Engine:
         if findings:
             raise LoadError(str(StaticCheckError(findings)))
         self.name = name
+        self.source = source
         self.runtime = runtime
         self.store = store
         self.budget = budget or ComputeBudget()
-        self._seed = seed
+        self.seed = seed
         self._tripwires = tripwires
         self._script = factory_script(source, tree)
         self._context: quickjs.Context | None = None
@@ -108,7 +109,7 @@ class Engine:
         env = {
             "runtime": self.runtime,
             "removed": list(surface.REMOVED[self.runtime]),
-            "seed": self._seed,
+            "seed": self.seed,
             "hasKvs": self.store is not None,
             "limits": {"log": LOG_LIMIT, "kvsKey": KVS_KEY_LIMIT},
             "now": 0,
