@@ -117,7 +117,11 @@ def run_invalidate(args: argparse.Namespace) -> int:
         print(f"edgesim: no edgesim control API at {args.control} ({exc})", file=sys.stderr)
         return 2
     if response.status_code >= 400:
-        print(f"edgesim: invalidation refused: {response.json().get('message', response.text)}", file=sys.stderr)
+        try:
+            reason = response.json()["message"]
+        except (ValueError, KeyError, TypeError):
+            reason = f"{response.status_code} {response.text[:200]}"
+        print(f"edgesim: invalidation refused: {reason}", file=sys.stderr)
         return 2
     print(json.dumps(response.json(), indent=2))
     return 0

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+
+from edgesim.cache.store import validate_invalidation_path
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -68,8 +70,9 @@ def invalidation_paths(document: Any) -> list[str]:
     if not isinstance(items, list) or not items:
         raise ValueError("Paths.Items must be a non-empty list")
     for path in items:
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ValueError(f"each path must be a string starting with '/', got {path!r}")
+        if not isinstance(path, str):
+            raise ValueError(f"each path must be a string, got {path!r}")
+        validate_invalidation_path(path)
     return items
 
 

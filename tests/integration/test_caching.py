@@ -365,3 +365,18 @@ async def test_cache_settings_from_config_size_the_tiers_and_turn_caching_off(ed
     assert (await edge.client.get("/off")).headers["x-cache"] == "Miss from cloudfront"
     assert origin.hits["/off"] == 2
     assert edge.server.server.config.app.state.edge.tiers.pop_bytes == 4096
+
+
+async def test_vary_on_every_header_keeps_answers_correct_and_bounded(edge_factory, origin, clock):
+    origin.script("/vary", headers=[("Vary", "*")])
+    edge = await cached_edge(edge_factory, origin, clock)
+    for i in range(50):
+        response = await edge.client.get("/vary", headers={f"X-Random-{i}": str(i)})
+        assert response.status_code == 200 and response.text.startswith("/vary #")
+    served = edge.server.server.config.app.state.edge
+    assert served.tiers.pop_cache("IAD89-C1").bytes_used <= served.tiers.pop_bytes
+    many = "accept, accept-language, user-agent, x-a, x-b, x-c, x-d, x-e"
+    origin.script("/vary-many", headers=[("Vary", many)])
+    first = await edge.client.get("/vary-many", headers={"X-A": "1"})
+    second = await edge.client.get("/vary-many", headers={"X-A": "2"})
+    assert first.status_code == second.status_code == 200

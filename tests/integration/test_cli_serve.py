@@ -69,3 +69,27 @@ def test_demo_console_shows_one_line_per_request(demo):
     while time.monotonic() < deadline and not any("GET /data.json 200" in line for line in lines):
         time.sleep(0.05)
     assert any("GET /data.json 200" in line for line in lines)
+
+
+def test_invalidate_command_clears_the_running_edge(demo, tmp_path):
+    url, lines = demo
+    httpx.get(url + "/data.json", timeout=10)
+    assert httpx.get(url + "/data.json", timeout=10).headers["x-cache"] == "Hit from cloudfront"
+    control = next(line for line in lines if "dashboard at" in line).rsplit(" at ", 1)[1].strip().rstrip("/")
+    done = subprocess.run(
+        [sys.executable, "-m", "edgesim", "invalidate", "--paths", "/data*", "--control", control],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"Removed": 2' in done.stdout, "one object in the POP, one in its REC"
+    assert httpx.get(url + "/data.json", timeout=10).headers["x-cache"] == "Miss from cloudfront"
+
+
+def test_invalidate_refuses_a_wildcard_that_is_not_last(demo):
+    url, lines = demo
+    control = next(line for line in lines if "dashboard at" in line).rsplit(" at ", 1)[1].strip().rstrip("/")
+    done = subprocess.run(
+        [sys.executable, "-m", "edgesim", "invalidate", "--paths", "/a*/b", "--control", control],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2 and "only as the last character" in done.stderr
