@@ -81,6 +81,12 @@ class _Generation:
     releases: Releases | None = None
     in_flight: int = 0
 
+    async def close(self) -> None:
+        for runtime in reversed(self.runtimes):
+            await runtime.close()
+        if self.releases is not None:
+            await self.releases.close()
+
 
 class Edge:
     """A distribution being served; `pipeline` is always the current generation's."""
@@ -153,8 +159,7 @@ class Edge:
 
     async def close(self) -> None:
         for generation in [self._current, *self._retired]:
-            for runtime in reversed(generation.runtimes):
-                await runtime.close()
+            await generation.close()
         self._retired.clear()
         await self.origin_client.close()
         self.versions.remove_all()
@@ -181,8 +186,7 @@ class Edge:
     async def _retire(self, generation: _Generation) -> None:
         while generation.in_flight:
             await asyncio.sleep(0.01)
-        for runtime in reversed(generation.runtimes):
-            await runtime.close()
+        await generation.close()
         if generation in self._retired:
             self._retired.remove(generation)
 

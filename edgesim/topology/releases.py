@@ -51,6 +51,7 @@ class Releases:
         self._hooks: dict[tuple[str, int, str], Hook] = {}
         self._sets: dict[tuple[tuple[str, int | None], ...], HookSet] = {}
         self._load_errors: dict[tuple[str, int], str] = {}
+        self._version_providers: list[Any] = []
 
     def hooks_for(self, region: str) -> HookSet:
         """What a request served in `region` runs, as of now."""
@@ -98,11 +99,18 @@ class Releases:
             replace(self.config, functions={association.name: frozen}),
             now=provider.now, seed=provider.seed, compute_budget=provider.budget,
         )
+        self._version_providers.append(own)
         hook = own.hook_for(association)  # loads the engine now, not on the first request
         engine = own.engine(frozen)
         if isinstance(engine, str):
             self._load_errors[(association.name, number)] = engine
         return VersionedHook(hook, str(number))
+
+    async def close(self) -> None:
+        """Close the per-version function providers (their isolated engines are child processes)."""
+        for provider in self._version_providers:
+            await provider.close()
+        self._version_providers.clear()
 
     def load_error(self, name: str, number: int) -> str | None:
         """Why version `number` of `name` cannot run, or None; builds its hooks if not built yet."""
