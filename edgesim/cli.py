@@ -76,7 +76,9 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         metavar="ORIGIN_ID=URL",
         help="send an origin's traffic to a local URL, e.g. --origin app=http://127.0.0.1:3000 (repeatable)",
     )
-    serve.add_argument("--pop", help="the edge location that serves requests, e.g. FRA56-C1")
+    serve.add_argument("--pop", help="pin the listener to an edge location, e.g. FRA56-C1")
+    serve.add_argument("--listen", action="append", default=[], metavar="PORT=POP",
+                       help="one more listener on PORT, pinned to POP, e.g. --listen 8090=NRT57-P2 (repeatable)")
     serve.add_argument("--now", help="freeze function clocks at ISO8601 or epoch milliseconds")
     serve.add_argument("--seed", type=int, help="seed Math.random in functions")
     serve.add_argument("--verbose", "-v", action="store_true", help="log edgesim's own decisions")
@@ -135,6 +137,20 @@ def parse_origin_overrides(pairs: Sequence[str]) -> dict[str, str]:
             raise ConfigError("--origin", [(pair, "expected ORIGIN_ID=URL, e.g. app=http://127.0.0.1:3000")])
         overrides[origin_id] = url
     return overrides
+
+
+def parse_listeners(pairs: Sequence[str], config: EdgeConfig) -> list[tuple[int, str]]:
+    """`PORT=POP` pairs of `--listen`; the POP must be one of the topology's."""
+    from edgesim.topology.places import Topology
+
+    known = Topology.from_settings(config.settings).pops
+    listeners = []
+    for pair in pairs:
+        port, sep, pop = pair.partition("=")
+        if not sep or not port.isdigit() or pop not in known:
+            raise ConfigError("--listen", [(pair, f"expected PORT=POP with a POP of the topology ({', '.join(sorted(known))})")])
+        listeners.append((int(port), pop))
+    return listeners
 
 
 def parse_now(value: str | None) -> float | None:
@@ -207,15 +223,16 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     if args.access_log:
         observers.append(AccessLog.to(args.access_log, include_cookies=args.log_cookies))
     observers.append(recorder)
+    sock = bind_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    pinned = {bind_socket(host, listen_port): pop for listen_port, pop in parse_listeners(args.listen, config)}
     options = EdgeOptions(
         pop=args.pop, now=now, seed=args.seed, caching=not args.no_cache, server_timing=not args.no_server_timing,
-        log_dir=args.log_dir, observers=observers,
+        listener_pops={s.getsockname()[1]: pop for s, pop in pinned.items()}, log_dir=args.log_dir, observers=observers,
     )
     app = build_edge_app(config, options)
     edge = app.state.edge
     edge.on_reload.append(versions.observe)
-    sock = bind_socket(host, port)
-    bound_port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn_config(app, host=host, port=bound_port))
     control_port = args.control_port if args.control_port is not None else (bound_port + 1 if port else 0)
     control_sock = bind_socket("127.0.0.1", control_port)
@@ -223,6 +240,8 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
                                             port=control_sock.getsockname()[1]))
     shown_host = f"[{host}]" if ":" in host else host
     print(f"edgesim: {config.distribution.domain_name} at http://{shown_host}:{bound_port}/", file=sys.stderr)
+    for listener, pop in pinned.items():
+        print(f"edgesim:   and at http://{shown_host}:{listener.getsockname()[1]}/ as {pop}", file=sys.stderr)
     for origin in config.distribution.origins.values():
         print(f"edgesim:   origin {origin.id} -> {origin.base_url()}", file=sys.stderr, flush=True)
     print(f"edgesim: dashboard at http://127.0.0.1:{control_sock.getsockname()[1]}/", file=sys.stderr, flush=True)
@@ -237,7 +256,7 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
         ])
         tasks.append(asyncio.create_task(watcher.run(stop_watching)))
     try:
-        await server.serve(sockets=[sock])
+        await server.serve(sockets=[sock, *pinned])
     finally:
         stop_watching.set()
         recorder.close()

@@ -60,6 +60,7 @@ def request_from_scope(scope: Scope, body: bytes) -> EdgeRequest:
         client_port=client[1],
         http_version=scope.get("http_version", "1.1"),
         scheme=scope.get("scheme", "http"),
+        server_port=(scope.get("server") or ("", 0))[1] or 0,
     )
 
 

@@ -44,6 +44,8 @@ class EdgeOptions:
     seed: int | None = None
     caching: bool = True
     server_timing: bool = True
+    # Listeners pinned to a POP: local port -> POP code (`serve --listen PORT=POP`).
+    listener_pops: dict[int, str] = field(default_factory=dict)
     log_dir: Path | None = None
     lambda_console: TextIO | None = None
     clock: Callable[[], float] = time.time
@@ -146,6 +148,7 @@ class Edge:
             pop=self.options.pop,
             caching=self.options.caching and config.settings.cache.enabled,
             server_timing=self.options.server_timing,
+            listener_pops=self.options.listener_pops,
             clock=self.options.clock,
             latency=self.latency,
             regional_hooks=releases.hooks_for if releases else None,

@@ -109,6 +109,7 @@ class EdgeRequest:
     client_port: int = 0
     http_version: str = "1.1"
     scheme: str = "http"
+    server_port: int = 0
 
     @property
     def target(self) -> str:
@@ -125,6 +126,7 @@ class EdgeRequest:
             client_port=self.client_port,
             http_version=self.http_version,
             scheme=self.scheme,
+            server_port=self.server_port,
         )
 
 

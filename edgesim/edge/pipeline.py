@@ -102,6 +102,7 @@ class Pipeline:
         latency: LatencyModel | None = None,
         regional_hooks: Callable[[str], HookSet] | None = None,
         server_timing: bool = True,
+        listener_pops: dict[int, str] | None = None,
     ) -> None:
         self.config = config
         self.distribution = config.distribution
@@ -113,6 +114,7 @@ class Pipeline:
         self.topology = topology or Topology.from_settings(config.settings, pop)
         self.tiers = tiers or CacheTiers(self.topology)
         self.pinned_pop = pop
+        self.listener_pops = listener_pops or {}
         self.latency = latency or LatencyModel()
         self.regional_hooks = regional_hooks
         self.caching = caching
@@ -122,7 +124,8 @@ class Pipeline:
 
     async def handle(self, request: EdgeRequest) -> Exchange:
         """Serve one viewer request; never raises for anything a viewer or an origin can do."""
-        placement = place(request, self.topology, self.pinned_pop)
+        pinned = self.listener_pops.get(request.server_port, self.pinned_pop)
+        placement = place(request, self.topology, pinned)
         request, pop = placement.request, placement.pop
         context = EdgeContext(
             request_id=new_request_id(),

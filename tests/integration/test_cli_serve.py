@@ -14,10 +14,10 @@ import pytest
 from tests.conftest import ROOT
 
 
-@pytest.fixture
-def demo() -> Iterator[tuple[str, list[str]]]:
+def serve(*args: str) -> tuple[subprocess.Popen, str, list[str]]:
+    """Start `edgesim serve ARGS` on the demo; its URL and the stderr lines seen so far (and later)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "edgesim", "serve", "--port", "0"],
+        [sys.executable, "-m", "edgesim", "serve", "--port", "0", *args],
         cwd=ROOT, stderr=subprocess.PIPE, text=True,
     )
     lines: list[str] = []
@@ -30,8 +30,18 @@ def demo() -> Iterator[tuple[str, list[str]]]:
         lines.append(line)
         if " at http://" in line:
             url = line.rsplit(" at ", 1)[1].strip().rstrip("/")
+    if url:
+        # the lines up to the dashboard's are printed together; read them before following the rest
+        while not any("dashboard at" in line for line in lines):
+            lines.append(process.stderr.readline())
     threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True).start()
     assert url, "edgesim serve printed no URL: " + "".join(lines)
+    return process, url, lines
+
+
+@pytest.fixture
+def demo() -> Iterator[tuple[str, list[str]]]:
+    process, url, lines = serve()
     yield url, lines
     process.terminate()
     process.wait(timeout=10)
@@ -93,3 +103,22 @@ def test_invalidate_refuses_a_wildcard_that_is_not_last(demo):
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 2 and "only as the last character" in done.stderr
+
+
+def test_each_listener_can_be_pinned_to_a_pop():
+    process, url, lines = serve("--listen", "0=NRT57-P2")
+    try:
+        pinned = next(line for line in lines if " as NRT57-P2" in line).split(" at ", 1)[1].split()[0].rstrip("/")
+        assert httpx.get(url + "/data.json", timeout=10).headers["x-amz-cf-pop"] == "IAD89-C1"
+        assert httpx.get(pinned + "/data.json", timeout=10).headers["x-amz-cf-pop"] == "NRT57-P2"
+        header_wins = httpx.get(pinned + "/data.json", headers={"X-Edgesim-Pop": "FRA56-C1"}, timeout=10)
+        assert header_wins.headers["x-amz-cf-pop"] == "FRA56-C1"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_listener_pinned_to_an_unknown_pop_is_a_usage_error():
+    done = subprocess.run([sys.executable, "-m", "edgesim", "serve", "--port", "0", "--listen", "0=XXX1-C1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--listen: 0=XXX1-C1: expected PORT=POP" in done.stderr
