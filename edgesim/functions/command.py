@@ -52,7 +52,36 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--now", metavar="ISO8601|EPOCH_MS", help="freeze the function's clock at this time")
     parser.add_argument("--seed", type=int, help="seed Math.random")
     parser.add_argument("--name", help="the function name to report (default: CODE's file name)")
+    parser.add_argument("--stage", choices=("DEVELOPMENT", "LIVE"),
+                        help="test a function of a running edge at this stage; CODE is then the function's name")
+    parser.add_argument("--control", default="http://127.0.0.1:8081",
+                        help="the running edge's control URL, with --stage (default: http://127.0.0.1:8081)")
     parser.set_defaults(func=run)
+
+
+def stage_code(name: str, stage: str, control: str) -> tuple[Path, str]:
+    """The code file and runtime of function `name` at `stage` on a running edge.
+
+    DEVELOPMENT is the code on disk; LIVE is the frozen copy of the version publishing
+    made live (the control API's `replication` view).
+    """
+    import httpx
+
+    try:
+        listing = httpx.get(control.rstrip("/") + "/api/functions", timeout=10).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise UsageError(f"--stage needs a running edgesim; none answered at {control} ({exc})") from exc
+    rows = {row["name"]: row for row in listing.get("functions", []) if row.get("kind") == "function"}
+    if name not in rows:
+        raise UsageError(f"the edge at {control} has no CloudFront Function named {name!r} (it has: {', '.join(sorted(rows)) or 'none'})")
+    if stage == "DEVELOPMENT":
+        return Path(rows[name]["code"]), rows[name]["runtime"]
+    history = listing.get("replication", {}).get(name, {})
+    live = history.get("live")
+    code = next((v["code"] for v in history.get("versions", []) if v["version"] == live), None)
+    if code is None:
+        raise UsageError(f"function {name!r} has no LIVE version yet: publish it first (edgesim publish {name})")
+    return Path(code), rows[name]["runtime"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
 
 def test_function(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     """The printed object, and whether FunctionErrorMessage is set."""
+    if args.stage is not None:
+        args.name = args.name or str(args.code)
+        args.code, args.runtime = stage_code(str(args.code), args.stage, args.control)
     source = _read_text(args.code, "CODE")
     event = fill_event(_read_json(args.event, "--event"), args.event_type, args.seed)
     now_ms = parse_now(args.now)
@@ -78,7 +110,7 @@ def test_function(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         except KeyValueStoreError as exc:
             raise UsageError(str(exc)) from exc
     name = args.name or _function_name(args.code)
-    summary = _summary(name, args.runtime, args.code, args.kvs)
+    summary = _summary(name, args.runtime, args.code, args.kvs, args.stage or "DEVELOPMENT")
     try:
         engine = Engine(name, source, args.runtime, store=store, seed=args.seed)
     except LoadError as exc:
@@ -180,7 +212,7 @@ def _raw_query(event: dict[str, Any]) -> str | None:
     return "&".join(parts)
 
 
-def _summary(name: str, runtime: str, code: Path, kvs: Path | None) -> dict[str, Any]:
+def _summary(name: str, runtime: str, code: Path, kvs: Path | None, stage: str) -> dict[str, Any]:
     stamp = datetime.fromtimestamp(code.stat().st_mtime, tz=timezone.utc).isoformat(timespec="microseconds")
     config: dict[str, Any] = {"Comment": "", "Runtime": runtime}
     if kvs is not None:
@@ -191,11 +223,11 @@ def _summary(name: str, runtime: str, code: Path, kvs: Path | None) -> dict[str,
         }
     return {
         "Name": name,
-        "Status": "UNPUBLISHED",
+        "Status": "UNPUBLISHED" if stage == "DEVELOPMENT" else "DEPLOYED",
         "FunctionConfig": config,
         "FunctionMetadata": {
             "FunctionARN": f"arn:aws:cloudfront::{ACCOUNT}:function/{name}",
-            "Stage": "DEVELOPMENT",
+            "Stage": stage,
             "CreatedTime": stamp,
             "LastModifiedTime": stamp,
         },

@@ -50,6 +50,8 @@ def run_function(
             now=None if now is None else str(now),
             seed=seed,
             name=name,
+            stage=None,
+            control=None,
         )
         try:
             result, _failed = functions_command.test_function(args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -122,3 +123,41 @@ def test_listener_pinned_to_an_unknown_pop_is_a_usage_error():
     done = subprocess.run([sys.executable, "-m", "edgesim", "serve", "--port", "0", "--listen", "0=XXX1-C1"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--listen: 0=XXX1-C1: expected PORT=POP" in done.stderr
+
+
+def test_test_function_runs_either_stage_of_a_running_edge(tmp_path):
+    code = tmp_path / "stamp.js"
+    code.write_text("function handler(event) { event.request.headers['x-stage'] = {value: 'one'}; return event.request; }")
+    (tmp_path / "event.json").write_text(json.dumps({"request": {"method": "GET", "uri": "/", "headers": {}}}))
+    config = {
+        "Functions": {"stamp": {"Runtime": "cloudfront-js-2.0", "Code": "stamp.js"}},
+        "Edgesim": {"Topology": {"Replication": {"AutoPublish": False}}},
+        "DistributionConfig": {
+            "Origins": {"Items": [{"Id": "o", "DomainName": "localhost", "CustomOriginConfig": {"HTTPPort": 1029, "OriginProtocolPolicy": "http-only"}}]},
+            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                                     "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+                                     "FunctionAssociations": {"Items": [{"FunctionARN": "stamp", "EventType": "viewer-request"}]}},
+        },
+    }
+    (tmp_path / "edge.json").write_text(json.dumps(config))
+    process, _url, lines = serve(str(tmp_path / "edge.json"))
+    try:
+        control = next(line for line in lines if "dashboard at" in line).rsplit(" at ", 1)[1].strip().rstrip("/")
+        code.write_text(code.read_text().replace("'one'", "'two'"))
+
+        def stage_output(stage: str) -> dict:
+            done = subprocess.run(
+                [sys.executable, "-m", "edgesim", "test-function", "stamp", "--stage", stage, "--control", control,
+                 "--event-type", "viewer-request", "--event", str(tmp_path / "event.json")],
+                cwd=ROOT, capture_output=True, text=True, timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout)["TestResult"]
+
+        live, development = stage_output("LIVE"), stage_output("DEVELOPMENT")
+        assert json.loads(live["FunctionOutput"])["request"]["headers"]["x-stage"]["value"] == "one"
+        assert live["FunctionSummary"]["FunctionMetadata"]["Stage"] == "LIVE"
+        assert json.loads(development["FunctionOutput"])["request"]["headers"]["x-stage"]["value"] == "two"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
