@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Coroutine, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 

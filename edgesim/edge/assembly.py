@@ -69,7 +69,9 @@ def runtime_providers(config: EdgeConfig, options: EdgeOptions) -> dict[str, Hoo
     if "lambda" in kinds:
         from edgesim.lambdas.provider import LambdaHookProvider
 
-        providers["lambda"] = LambdaHookProvider(config, log_dir=options.log_dir, console=options.lambda_console)
+        providers["lambda"] = LambdaHookProvider(
+            config, log_dir=options.log_dir, console=options.lambda_console, now=options.now
+        )
     return providers
 
 

@@ -80,7 +80,6 @@ def uvicorn_config(app: Any, *, host: str, port: int, sock: socket.socket | None
         host=host,
         port=port,
         http=CaseKeepingHttpToolsProtocol,
-        loop="uvloop" if _has_uvloop() else "asyncio",
         lifespan="auto",
         log_level=log_level,
         access_log=False,
@@ -89,14 +88,6 @@ def uvicorn_config(app: Any, *, host: str, port: int, sock: socket.socket | None
         proxy_headers=False,
         timeout_graceful_shutdown=3,
     )
-
-
-def _has_uvloop() -> bool:
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 class BackgroundServer:

@@ -218,6 +218,7 @@ class LambdaHookProvider:
         concurrency: int = REGIONAL_CONCURRENCY,
         init_timeout: float = 10.0,
         idle_timeout: float = IDLE_TIMEOUT_S,
+        now: float | None = None,
     ) -> None:
         self.config = config
         self.runtime = LambdaRuntime(
@@ -226,7 +227,7 @@ class LambdaHookProvider:
             concurrency=concurrency,
             init_timeout=init_timeout,
             idle_timeout=idle_timeout,
-            now=config.settings.now,
+            now=now if now is not None else config.settings.now,
         )
 
     def hook_for(self, association: Association) -> LambdaEdgeHook:

@@ -9,7 +9,6 @@ Two ways to reach it: httpx's ASGI transport (no socket at all) or a real loopba
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import httpx
 
 from edgesim.cli import start_bundled_origins
 from edgesim.config.load import build_config, load_config
-from edgesim.config.model import EVENT_TYPES, EdgeConfig
+from edgesim.config.model import EdgeConfig
 from edgesim.edge.app import Observer
 from edgesim.edge.assembly import Edge, EdgeOptions, build_edge_app
 from edgesim.edge.exchange import Exchange
@@ -122,13 +121,9 @@ class LocalEdge:
         self._origins = await start_bundled_origins(config.settings.bundled_origins, skip={})
         if self._origins:
             config = self._build({name: server.url for name, server in self._origins.items()})
-        if self.now is not None or self.seed is not None:
-            settings = replace(config.settings, now=self.now if self.now is not None else config.settings.now,
-                               seed=self.seed if self.seed is not None else config.settings.seed)
-            config = replace(config, settings=settings)
-        options = EdgeOptions(pop=self.pop, now=self.now, seed=self.seed, observers=self.observers)
+        options = EdgeOptions(pop=self.pop, now=self.now, seed=self.seed, observers=self.observers,
+                              lambda_console=self.lambda_console)
         self.app = build_edge_app(config, options)
-        self._route_lambda_logs()
         if self.socket:
             self._server = BackgroundServer(self.app, log_level="error")
             await self._server.start()
@@ -164,13 +159,3 @@ class LocalEdge:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-
-    def _route_lambda_logs(self) -> None:
-        """Lambda@Edge logs echo to stderr by default; here they stay in each exchange's hook runs."""
-        edge = self.edge
-        for behavior in edge.config.distribution.all_behaviors():
-            for event_type in EVENT_TYPES:
-                hook = edge.pipeline.hooks.get(behavior, event_type)
-                runtime = getattr(hook, "runtime", None)
-                if runtime is not None:
-                    runtime.sink.console = self.lambda_console
