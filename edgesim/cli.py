@@ -19,6 +19,7 @@ from typing import Any
 from edgesim.config.load import ConfigError, load_config
 from edgesim.config.model import BundledOrigin, EdgeConfig
 from edgesim.edge.assembly import EdgeOptions, build_edge_app
+from edgesim.now import parse_now
 from edgesim.edge.server import BackgroundServer, bind_socket, uvicorn_config
 from edgesim.control.app import build_control_app
 from edgesim.control.watch import ConfigWatcher
@@ -153,20 +154,6 @@ def parse_listeners(pairs: Sequence[str], config: EdgeConfig) -> list[tuple[int,
     return listeners
 
 
-def parse_now(value: str | None) -> float | None:
-    """Epoch seconds from ISO8601 or epoch milliseconds (the form `--now` takes everywhere)."""
-    if value is None:
-        return None
-    from datetime import datetime, timezone
-
-    if value.isdigit():
-        return int(value) / 1000.0
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
-
-
 def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
     """Run on uvloop where it is installed: uvicorn's own loop setting only applies to
     `uvicorn.run`, not to a server started with `serve()` as here."""
@@ -183,13 +170,13 @@ def run_serve(args: argparse.Namespace) -> int:
     path = args.config or DEMO_CONFIG
     try:
         overrides = parse_origin_overrides(args.origin)
-        now = parse_now(args.now)
+        now = parse_now(args.now) if args.now is not None else None
         config = load_config(path, origin_overrides=overrides)
     except ConfigError as exc:
         print(f"edgesim: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:
-        print(f"edgesim: --now: expected ISO8601 or epoch milliseconds ({exc})", file=sys.stderr)
+        print(f"edgesim: {exc}", file=sys.stderr)
         return 2
     for warning in config.warnings:
         print(f"edgesim: warning: {path}: {warning}", file=sys.stderr)

@@ -291,14 +291,18 @@ def _check_items(items: list[Any], path: str, errors: list[str]) -> None:
         errors.append(f"{path}: {len(items)} items, at most {MAX_ITEMS} allowed")
 
 
+def _named_config(raw: Mapping[str, Any], key: str, path: str) -> tuple[Mapping[str, Any], str, list[str]]:
+    """The policy's settings (wrapper optional), their field path, and the Name check every kind shares."""
+    cfg = _unwrap(raw, key)
+    if cfg is not raw:
+        path = f"{path}.{key}"
+    errors = [] if cfg.get("Name") else [f"{path}.Name: required"]
+    return cfg, path, errors
+
+
 def validate_cache_policy_config(raw: Mapping[str, Any], path: str) -> list[str]:
     """Messages for every rule this cache policy breaks, each naming its field path."""
-    errors: list[str] = []
-    cfg = _unwrap(raw, "CachePolicyConfig")
-    if cfg is not raw:
-        path = f"{path}.CachePolicyConfig"
-    if not cfg.get("Name"):
-        errors.append(f"{path}.Name: required")
+    cfg, path, errors = _named_config(raw, "CachePolicyConfig", path)
     ttls = {k: cfg.get(k) for k in ("MinTTL", "DefaultTTL", "MaxTTL")}
     for k, v in ttls.items():
         if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
@@ -353,12 +357,7 @@ def validate_cache_policy_config(raw: Mapping[str, Any], path: str) -> list[str]
 
 def validate_origin_request_policy_config(raw: Mapping[str, Any], path: str) -> list[str]:
     """Messages for every rule this origin request policy breaks, each naming its field path."""
-    errors: list[str] = []
-    cfg = _unwrap(raw, "OriginRequestPolicyConfig")
-    if cfg is not raw:
-        path = f"{path}.OriginRequestPolicyConfig"
-    if not cfg.get("Name"):
-        errors.append(f"{path}.Name: required")
+    cfg, path, errors = _named_config(raw, "OriginRequestPolicyConfig", path)
     policy = origin_request_policy_from_api("", cfg)
     sections = (
         (
@@ -416,12 +415,7 @@ def is_unremovable(name: str) -> bool:
 
 def validate_response_headers_policy_config(raw: Mapping[str, Any], path: str) -> list[str]:
     """Messages for the rules of spec 3.5 this response headers policy breaks."""
-    errors: list[str] = []
-    cfg = _unwrap(raw, "ResponseHeadersPolicyConfig")
-    if cfg is not raw:
-        path = f"{path}.ResponseHeadersPolicyConfig"
-    if not cfg.get("Name"):
-        errors.append(f"{path}.Name: required")
+    cfg, path, errors = _named_config(raw, "ResponseHeadersPolicyConfig", path)
     for i, item in enumerate(_items(cfg.get("RemoveHeadersConfig"))):
         if is_unremovable(str(item.get("Header", ""))):
             errors.append(f"{path}.RemoveHeadersConfig.Items[{i}].Header: {item['Header']} cannot be removed")

@@ -22,6 +22,7 @@ from typing import Any
 
 from edgesim.edge.hooks import VIEWER_REQUEST, VIEWER_RESPONSE
 from edgesim.functions.event import FunctionValidationError, normalise_output
+from edgesim.now import parse_now
 from edgesim.functions.kvs import KeyValueStore, KeyValueStoreError
 from edgesim.functions.limits import RUNTIMES
 from edgesim.functions.runtime import Engine, LoadError, Run
@@ -102,7 +103,7 @@ def test_function(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         args.code, args.runtime = stage_code(str(args.code), args.stage, args.control)
     source = _read_text(args.code, "CODE")
     event = fill_event(_read_json(args.event, "--event"), args.event_type, args.seed)
-    now_ms = parse_now(args.now)
+    now_ms = _now_ms(args.now)
     store = None
     if args.kvs is not None:
         try:
@@ -183,19 +184,14 @@ def fill_event(event: Any, event_type: str, seed: int | None) -> dict[str, Any]:
     return filled
 
 
-def parse_now(value: str | None) -> float:
-    """Epoch milliseconds from ISO 8601 or epoch milliseconds; the current time if None."""
+def _now_ms(value: str | None) -> float:
+    """Epoch milliseconds for `--now`; the current time when it is not given."""
     if value is None:
         return time.time() * 1000.0
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return float(value)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_now(value) * 1000.0
     except ValueError as exc:
-        raise UsageError(f"--now: {value!r} is neither ISO 8601 nor epoch milliseconds") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp() * 1000.0
+        raise UsageError(str(exc)) from None
 
 
 def _raw_query(event: dict[str, Any]) -> str | None:

@@ -14,7 +14,6 @@ import base64
 import json
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from edgesim.edge.model import EdgeRequest, EdgeResponse, Headers
 from edgesim.lambdas.event import canonical_key, request_to_cf, response_to_cf
 from edgesim.lambdas.provider import LambdaEdgeHook, LambdaOutcome, LambdaRuntime
 from edgesim.lambdas.runtimes import RUNTIMES, RuntimeUnavailable, default_handler, family, launch_plan
+from edgesim.now import parse_now
 
 DEFAULT_RUNTIME = {"node": "nodejs20.x", "python": "python3.12", "custom": "provided.al2023"}
 NODE_SUFFIXES = (".js", ".mjs", ".cjs")
@@ -76,19 +76,6 @@ def guess_runtime(code: Path) -> str:
     return DEFAULT_RUNTIME["node"]
 
 
-def parse_now(value: str) -> float:
-    """Epoch seconds from epoch milliseconds or an ISO 8601 time (UTC when no zone is given)."""
-    if value.isdigit():
-        return int(value) / 1000
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"--now: expected ISO 8601 or epoch milliseconds, got {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
-
-
 def _prepare(args: argparse.Namespace) -> tuple[LambdaConfig, HookCall, float | None]:
     code = args.code.resolve()
     if not code.exists():
@@ -106,7 +93,10 @@ def _prepare(args: argparse.Namespace) -> tuple[LambdaConfig, HookCall, float | 
     except (OSError, ValueError) as exc:
         raise UsageError(f"--event {args.event}: {exc}") from None
     call = call_from_event(document, args.event_type)
-    now = parse_now(args.now) if args.now else None
+    try:
+        now = parse_now(args.now) if args.now else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     return lam, call, now
 
 
