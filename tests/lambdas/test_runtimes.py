@@ -50,13 +50,13 @@ async def test_node_callback_answers_at_once_without_waiting_for_the_event_loop(
     code = write_code(code_dir / "callback-no-wait", {"index.js": """
         exports.handler = (event, context, callback) => {
           context.callbackWaitsForEmptyEventLoop = false;
-          setTimeout(() => {}, 2000);
+          setTimeout(() => {}, 600000);
           callback(null, {status: '200', body: 'quick'});
         };
     """})
+    # Waiting for that timer would run past the viewer trigger's 5 s limit and fail the call.
     result = await make_hook(runtime, code)(make_call("viewer-request"))
     assert result.response.body == b"quick"
-    assert result.duration_ms < 1000
 
 
 @requires_node
@@ -337,16 +337,23 @@ def _alive(pid: int) -> bool:
 
 
 async def test_concurrent_invocations_run_on_separate_warm_workers(runtime, code_dir):
-    code = write_code(code_dir / "py-parallel", {"lambda_function.py": """
+    rendezvous = code_dir / "py-parallel-rendezvous"
+    rendezvous.mkdir()
+    rendezvous.chmod(0o777)
+    code = write_code(code_dir / "py-parallel", {"lambda_function.py": f"""
         import os, time
         def lambda_handler(event, context):
-            time.sleep(0.3)
-            return {"status": "200", "body": str(os.getpid())}
+            # Each invocation waits until all three are running: only concurrent workers meet.
+            open(os.path.join({str(rendezvous)!r}, str(os.getpid())), "w").close()
+            for _ in range(400):
+                if len(os.listdir({str(rendezvous)!r})) >= 3:
+                    return {{"status": "200", "body": str(os.getpid())}}
+                time.sleep(0.01)
+            return {{"status": "500", "body": "ran alone"}}
     """})
     hook = make_hook(runtime, code, runtime_name="python3.12")
-    began = asyncio.get_running_loop().time()
     results = await asyncio.gather(*(hook(make_call("viewer-request")) for _ in range(3)))
-    assert asyncio.get_running_loop().time() - began < 0.85
+    assert [r.response.status for r in results] == [200, 200, 200], "all three ran at once"
     pids = {r.response.body for r in results}
     assert len(pids) == 3
     again = await asyncio.gather(*(hook(make_call("viewer-request")) for _ in range(3)))
