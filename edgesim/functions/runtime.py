@@ -161,8 +161,12 @@ class Engine:
         else:
             edge_json = json.dumps(edge_location) if edge_location else "{}"
         if raw_query is not None and not raw_query.isascii():
-            # Strings cross into QuickJS as UTF-8: undecodable bytes are read as ISO-8859-1.
-            data = raw_query.encode("utf-8", "surrogateescape")
+            # The edge holds the viewer's bytes as ISO-8859-1 text; the function sees UTF-8
+            # as text and other bytes as ISO-8859-1 (spec §2.4), as the event does.
+            try:
+                data = raw_query.encode("latin-1")
+            except UnicodeEncodeError:
+                data = raw_query.encode("utf-8", "surrogateescape")
             try:
                 raw_query = data.decode("utf-8")
             except UnicodeDecodeError:

@@ -296,6 +296,12 @@ class TestModulesAndHandlers:
         assert run(code, V2, raw_query=None).logs == ["undefined"]
         assert "not a function" in run(code, V1).error
 
+    def test_raw_query_string_shows_utf8_bytes_as_text_and_other_bytes_as_latin1(self) -> None:
+        code = "function handler(e) { console.log(e.request.rawQueryString()); return e.request; }"
+        as_received = "q=" + "à".encode("utf-8").decode("latin-1")  # raw UTF-8 bytes, held as ISO-8859-1
+        assert run(code, V2, raw_query=as_received).logs == ["q=à"]
+        assert run(code, V2, raw_query="q=\xe9").logs == ["q=é"], "a lone 0xE9 byte is not UTF-8"
+
     def test_raw_query_string_does_not_show_in_the_returned_request(self) -> None:
         assert "rawQueryString" not in run("function handler(e) { return e.request; }", raw_query="a=1").value
 
