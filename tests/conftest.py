@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -84,6 +85,15 @@ def flaky_origin() -> Iterator[OriginProcess]:
     origin = OriginProcess("flaky")
     yield origin
     origin.stop()
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections for the whole test: bound, never listening,
+    so no other process can take it meanwhile."""
+    with socket.socket() as reserved:
+        reserved.bind(("127.0.0.1", 0))
+        yield reserved.getsockname()[1]
 
 
 def custom_origin(origin_id: str, port: int, **extra: Any) -> dict[str, Any]:

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from starlette.applications import Starlette
 
 from edgesim.config.model import EdgeConfig
-from edgesim.edge.app import Observer, Runtime, build_app
+from edgesim.edge.app import EdgeApp, Observer, Runtime, build_app
 from edgesim.edge.hooks import HookProvider, HookSet
 from edgesim.edge.origin_client import OriginClient
 from edgesim.edge.exchange import Exchange
@@ -331,7 +330,7 @@ def _associated_versions(config: EdgeConfig) -> dict[str, int]:
 
 def build_edge_app(
     config: EdgeConfig, options: EdgeOptions | None = None, *, hooks: HookSet | None = None
-) -> Starlette:
+) -> EdgeApp:
     """The viewer-facing app for `config`; `hooks` replaces the configured runtimes (tests)."""
     edge = Edge(config, options, hooks=hooks)
     return build_app(edge, observers=edge.options.observers)

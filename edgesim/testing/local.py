@@ -130,7 +130,7 @@ class LocalEdge:
             self.url = self._server.url
             self._client = httpx.AsyncClient(base_url=self.url, timeout=30, follow_redirects=False)
         else:
-            self._lifespan = self.app.router.lifespan_context(self.app)
+            self._lifespan = self.app.lifespan()
             await self._lifespan.__aenter__()
             transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 50000))
             self._client = httpx.AsyncClient(transport=transport, base_url=self.url, timeout=30, follow_redirects=False)

@@ -303,16 +303,11 @@ async def test_head_is_answered_from_a_cached_get(edge_factory, origin, clock):
     assert origin.hits["/h"] == 1
 
 
-async def test_get_fails_over_to_the_secondary_when_the_primary_refuses(edge_factory, origin, clock):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead_port = probe.getsockname()[1]
+async def test_get_fails_over_to_the_secondary_when_the_primary_refuses(edge_factory, origin, clock, refused_port):
     groups = {"Items": [{"Id": "g", "FailoverCriteria": {"StatusCodes": {"Items": [500]}},
                          "Members": {"Items": [{"OriginId": "dead"}, {"OriginId": "o"}]}}]}
     config = config_from({"DistributionConfig": {
-        "Origins": {"Items": [custom_origin("dead", dead_port, ConnectionAttempts=1, ConnectionTimeout=1),
+        "Origins": {"Items": [custom_origin("dead", refused_port, ConnectionAttempts=1, ConnectionTimeout=1),
                               custom_origin("o", origin.port)]},
         "OriginGroups": groups,
         "DefaultCacheBehavior": {"TargetOriginId": "g", "ViewerProtocolPolicy": "allow-all", "CachePolicyId": CACHING_OPTIMIZED},

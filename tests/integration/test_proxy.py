@@ -6,7 +6,6 @@ import asyncio
 
 import json
 import re
-import socket
 
 import httpx
 import pytest
@@ -173,14 +172,8 @@ async def test_head_answers_headers_only(edge_factory, static_origin):
     assert response.headers["x-cache"] == "Miss from cloudfront"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def test_refused_origin_answers_502_and_edge_keeps_serving(edge_factory, echo_origin):
-    dead = custom_origin("dead", _free_port(), ConnectionAttempts=1, ConnectionTimeout=1)
+async def test_refused_origin_answers_502_and_edge_keeps_serving(edge_factory, echo_origin, refused_port):
+    dead = custom_origin("dead", refused_port, ConnectionAttempts=1, ConnectionTimeout=1)
     behaviors = {"Quantity": 1, "Items": [{
         "PathPattern": "/dead/*", "TargetOriginId": "dead", "ViewerProtocolPolicy": "allow-all",
         "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
@@ -273,8 +266,8 @@ async def test_edge_listens_on_loopback_by_default(edge_factory, echo_origin):
     assert edge.server.host == "127.0.0.1"
 
 
-async def test_origin_failure_logs_why(edge_factory, caplog):
-    config = config_from(distribution([custom_origin("dead", _free_port(), ConnectionAttempts=1)]))
+async def test_origin_failure_logs_why(edge_factory, caplog, refused_port):
+    config = config_from(distribution([custom_origin("dead", refused_port, ConnectionAttempts=1)]))
     edge = await edge_factory(config)
     with caplog.at_level("INFO", logger="edgesim"):
         response = await edge.client.get("/")

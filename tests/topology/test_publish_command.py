@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import json
 
 import pytest
@@ -13,7 +14,7 @@ from starlette.routing import Route
 
 from edgesim.cli import main
 from edgesim.edge.assembly import PublishError
-from edgesim.edge.server import BackgroundServer, bind_socket
+from edgesim.edge.server import BackgroundServer
 from tests.topology.helpers import edge_config, write_function
 
 
@@ -68,9 +69,9 @@ async def test_publish_of_an_unknown_function_exits_1_with_the_edges_reason(cont
 
 
 async def test_publish_without_an_edge_to_talk_to_exits_2(capsys):
-    sock = bind_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    sock.close()
-    status = await asyncio.to_thread(main, ["publish", "mark", "--port", str(port - 1)])
+    with socket.socket() as reserved:  # bound, never listening: refuses, and nobody else can take it
+        reserved.bind(("127.0.0.1", 0))
+        port = reserved.getsockname()[1]
+        status = await asyncio.to_thread(main, ["publish", "mark", "--port", str(port - 1)])
     assert status == 2
     assert f"127.0.0.1:{port}" in capsys.readouterr().err
