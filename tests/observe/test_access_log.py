@@ -6,7 +6,7 @@ import io
 from urllib.parse import unquote
 
 from edgesim.edge.exchange import Exchange
-from edgesim.observe.access_log import FIELD_NAMES, AccessLog, encode_value, log_record
+from edgesim.observe.access_log import FIELD_NAMES, AccessLog, encode_value
 from tests.conftest import config_from, custom_origin, distribution
 from tests.observe.helpers import REQUEST_ID, make_exchange
 
