@@ -97,7 +97,8 @@ class FunctionHookProvider:
         if isinstance(engine, str):
             raise LookupError(f"function {function.name} is not loaded: {engine}")
         if isinstance(engine, Engine):
-            log.info("function %s builds regular expressions at run time: it now runs in its own process", function.name)
+            log.info("function %s runs work that cannot be interrupted (a regular expression or a long search): "
+                     "it now runs in its own process", function.name)
             engine = self._engines[function.name] = IsolatedEngine(
                 engine.name, engine.source, engine.runtime, store=engine.store, budget=engine.budget, seed=engine.seed)
         return engine

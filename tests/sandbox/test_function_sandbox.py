@@ -189,3 +189,53 @@ async def test_catastrophic_regex_is_stopped_by_the_budget(tmp_path: Path, caplo
 
 def request_call(uri: str) -> HookCall:
     return HookCall(event_type="viewer-request", context=CONTEXT, request=edge_request(uri=uri), origin=ORIGIN)
+
+
+async def test_quadratic_string_search_is_stopped_without_stalling_the_edge(tmp_path: Path) -> None:
+    """`indexOf` is a C loop QuickJS cannot interrupt; a search that large trips the wire,
+    the function moves to its own process, and that process is stopped at the budget."""
+    code = ("function handler(e) { if (e.request.uri === '/bad') "
+            "{ 'a'.repeat(400000).indexOf('a'.repeat(200000) + 'b'); } return e.request; }")
+    (tmp_path / "search.js").write_text(code)
+    config = EdgeConfig(
+        distribution=Distribution(id="E1", domain_name="d1.cloudfront.net", origins={"app": ORIGIN},
+                                  default_behavior=CacheBehavior(path_pattern="*", target_origin_id="app")),
+        functions={"search": FunctionConfig(name="search", runtime=V2, code_path=tmp_path / "search.js")})
+    provider = FunctionHookProvider(config, compute_budget=ComputeBudget(limit_ms=1.0, stop_factor=20.0))
+    hook = provider.hook_for(Association(kind="function", event_type="viewer-request", name="search",
+                                         arn="arn:aws:cloudfront::123456789012:function/search"))
+    await provider.start()
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    try:
+        assert (await hook(request_call("/good"))).request.uri == "/good", "small searches stay in-process"
+        with pytest.raises(HookError) as caught:
+            await asyncio.wait_for(hook(request_call("/bad")), 60)  # bounded, not a timing claim
+        assert (caught.value.status, caught.value.error_name) == (503, "FunctionExecutionError")
+        assert "cannot be interrupted" in caught.value.reason
+        assert ticks > 10, "the event loop ran while the search burned the function's process"
+        after = await hook(request_call("/good"))
+        assert after.request is not None and after.request.uri == "/good"
+    finally:
+        task.cancel()
+        await provider.close()
+
+
+def test_small_searches_behave_as_the_real_methods() -> None:
+    from edgesim.functions.runtime import Engine
+
+    code = """function handler(e) {
+      var s = 'a-b-c';
+      console.log([s.indexOf('b'), s.lastIndexOf('-'), s.includes('c'), s.split('-').length,
+                   s.replace('-', '+'), s.replaceAll('-', '+'), String.prototype.indexOf.length].join(' '));
+      return e.request;
+    }"""
+    engine = Engine("search", code, V2, tripwires=True)
+    assert engine.run(request_event(), now_ms=NOW_MS).logs == ["2 3 true 3 a+b-c a+b+c 1"]
