@@ -233,9 +233,20 @@ def test_small_searches_behave_as_the_real_methods() -> None:
 
     code = """function handler(e) {
       var s = 'a-b-c';
+      var a = ['x', 'y', 'x'];
       console.log([s.indexOf('b'), s.lastIndexOf('-'), s.includes('c'), s.split('-').length,
-                   s.replace('-', '+'), s.replaceAll('-', '+'), String.prototype.indexOf.length].join(' '));
+                   s.replace('-', '+'), s.replaceAll('-', '+'), String.prototype.indexOf.length,
+                   a.indexOf('x'), a.lastIndexOf('x'), a.includes('z'), [1, NaN].includes(NaN)].join(' '));
       return e.request;
     }"""
     engine = Engine("search", code, V2, tripwires=True)
-    assert engine.run(request_event(), now_ms=NOW_MS).logs == ["2 3 true 3 a+b-c a+b+c 1"]
+    assert engine.run(request_event(), now_ms=NOW_MS).logs == ["2 3 true 3 a+b-c a+b+c 1 0 2 false true"]
+
+
+def test_a_long_array_search_trips_the_wire() -> None:
+    from edgesim.functions.runtime import Engine
+
+    code = ("function handler(e) { var big = 'a'.repeat(100000); var list = new Array(60).fill(big);"
+            " list.indexOf(big.slice(1) + 'b'); return e.request; }")  # worst case 60 x 100,000 characters
+    outcome = Engine("search", code, V2, tripwires=True).run(request_event(), now_ms=NOW_MS)
+    assert outcome.needs_isolation, "the run is discarded and rerun where it can be stopped"

@@ -37,4 +37,17 @@
     Object.defineProperty(guarded, "length", { value: real.length });
     Object.defineProperty(strings, name, { value: guarded, writable: true, configurable: true });
   });
+  // An array search compares each element with the value: with long strings that is the
+  // array's length times the string's.
+  var arrays = Array.prototype;
+  ["indexOf", "lastIndexOf", "includes"].forEach(function (name) {
+    var real = arrays[name];
+    var guarded = function (value) {
+      if (typeof value === "string" && this != null && this.length * value.length > SEARCH_WORK) trip();
+      return real.apply(this, arguments);
+    };
+    Object.defineProperty(guarded, "name", { value: name });
+    Object.defineProperty(guarded, "length", { value: real.length });
+    Object.defineProperty(arrays, name, { value: guarded, writable: true, configurable: true });
+  });
 })(__edgesim_env, globalThis);
