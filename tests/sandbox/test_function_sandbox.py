@@ -4,10 +4,13 @@ timers, nothing left by another request, and no way to hold the event loop past 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,18 +152,18 @@ async def test_hostile_function_is_stopped_and_the_event_loop_keeps_ticking(body
     assert time.perf_counter() - started < 60  # bounded, not a timing claim: a hang would never return
 
 
-async def test_catastrophic_regex_is_stopped_by_the_budget(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """The regex engine ignores QuickJS's interrupt: the function's process is killed instead,
-    the event loop keeps ticking, and a fresh process serves the next request."""
-    code = "function handler(e) { if (e.request.uri === '/bad') /^(a+)+$/.test('a'.repeat(40) + 'b'); return e.request; }"
-    (tmp_path / "regex.js").write_text(code)
+@contextlib.asynccontextmanager
+async def hostile_function(tmp_path: Path, name: str, code: str) -> AsyncIterator[tuple[Any, Callable[[], int]]]:
+    """A started provider's hook for `code`, and a count of event-loop turns taken meanwhile:
+    the ticks prove the loop kept running while the function's process burned."""
+    (tmp_path / f"{name}.js").write_text(code)
     config = EdgeConfig(
         distribution=Distribution(id="E1", domain_name="d1.cloudfront.net", origins={"app": ORIGIN},
                                   default_behavior=CacheBehavior(path_pattern="*", target_origin_id="app")),
-        functions={"regex": FunctionConfig(name="regex", runtime=V2, code_path=tmp_path / "regex.js")})
+        functions={name: FunctionConfig(name=name, runtime=V2, code_path=tmp_path / f"{name}.js")})
     provider = FunctionHookProvider(config, compute_budget=ComputeBudget(limit_ms=1.0, stop_factor=20.0))
-    hook = provider.hook_for(Association(kind="function", event_type="viewer-request", name="regex",
-                                         arn="arn:aws:cloudfront::123456789012:function/regex"))
+    hook = provider.hook_for(Association(kind="function", event_type="viewer-request", name=name,
+                                         arn=f"arn:aws:cloudfront::123456789012:function/{name}"))
     await provider.start()
     ticks = 0
 
@@ -172,19 +175,26 @@ async def test_catastrophic_regex_is_stopped_by_the_budget(tmp_path: Path, caplo
 
     task = asyncio.create_task(ticker())
     try:
+        yield hook, lambda: ticks
+    finally:
+        task.cancel()
+        await provider.close()
+
+
+async def test_catastrophic_regex_is_stopped_by_the_budget(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The regex engine ignores QuickJS's interrupt: the function's process is killed instead,
+    the event loop keeps ticking, and a fresh process serves the next request."""
+    code = "function handler(e) { if (e.request.uri === '/bad') /^(a+)+$/.test('a'.repeat(40) + 'b'); return e.request; }"
+    async with hostile_function(tmp_path, "regex", code) as (hook, ticks):
         with caplog.at_level(logging.WARNING, logger="edgesim.functions"), pytest.raises(HookError) as caught:
             await asyncio.wait_for(hook(request_call("/bad")), 60)  # bounded, not a timing claim
-        task.cancel()
         assert (caught.value.status, caught.value.error_name) == (503, "FunctionExecutionError")
         assert "ran past its budget in a regular expression" in caught.value.reason
         assert any("regex" in r.getMessage() and "ran past its budget in a regular expression" in r.getMessage()
                    for r in caplog.records)
-        assert ticks > 10  # the event loop ran while the regex burned the function's process
+        assert ticks() > 10  # the event loop ran while the regex burned the function's process
         after = await hook(request_call("/good"))
         assert after.request is not None and after.request.uri == "/good"
-    finally:
-        task.cancel()
-        await provider.close()
 
 
 def request_call(uri: str) -> HookCall:
@@ -196,36 +206,15 @@ async def test_quadratic_string_search_is_stopped_without_stalling_the_edge(tmp_
     the function moves to its own process, and that process is stopped at the budget."""
     code = ("function handler(e) { if (e.request.uri === '/bad') "
             "{ 'a'.repeat(400000).indexOf('a'.repeat(200000) + 'b'); } return e.request; }")
-    (tmp_path / "search.js").write_text(code)
-    config = EdgeConfig(
-        distribution=Distribution(id="E1", domain_name="d1.cloudfront.net", origins={"app": ORIGIN},
-                                  default_behavior=CacheBehavior(path_pattern="*", target_origin_id="app")),
-        functions={"search": FunctionConfig(name="search", runtime=V2, code_path=tmp_path / "search.js")})
-    provider = FunctionHookProvider(config, compute_budget=ComputeBudget(limit_ms=1.0, stop_factor=20.0))
-    hook = provider.hook_for(Association(kind="function", event_type="viewer-request", name="search",
-                                         arn="arn:aws:cloudfront::123456789012:function/search"))
-    await provider.start()
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    task = asyncio.create_task(ticker())
-    try:
+    async with hostile_function(tmp_path, "search", code) as (hook, ticks):
         assert (await hook(request_call("/good"))).request.uri == "/good", "small searches stay in-process"
         with pytest.raises(HookError) as caught:
             await asyncio.wait_for(hook(request_call("/bad")), 60)  # bounded, not a timing claim
         assert (caught.value.status, caught.value.error_name) == (503, "FunctionExecutionError")
         assert "cannot be interrupted" in caught.value.reason
-        assert ticks > 10, "the event loop ran while the search burned the function's process"
+        assert ticks() > 10, "the event loop ran while the search burned the function's process"
         after = await hook(request_call("/good"))
         assert after.request is not None and after.request.uri == "/good"
-    finally:
-        task.cancel()
-        await provider.close()
 
 
 def test_small_searches_behave_as_the_real_methods() -> None:
