@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 
@@ -26,6 +27,7 @@ def new_request_id() -> str:
     return base64.urlsafe_b64encode(os.urandom(40)).decode()
 
 
+@functools.lru_cache(maxsize=256)
 def via_value(pop: str, http_version: str = "1.1") -> str:
     """`1.1 <32 hex>.cloudfront.net (CloudFront)`; the hex names the edge server, stable per POP."""
     server = hashlib.md5(pop.encode(), usedforsecurity=False).hexdigest()

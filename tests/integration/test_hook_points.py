@@ -204,3 +204,14 @@ async def test_origin_hooks_run_again_against_the_failover_secondary(edge_factor
     assert [c.origin.id for c in calls.calls] == ["flaky", "echo"]
     post = await edge.client.post("/status/503", content=b"x")
     assert post.status_code == 503, "POST does not fail over"
+
+
+async def test_viewer_hooks_do_not_run_on_the_https_redirect(edge_factory, flaky_origin):
+    viewer_request = ScriptedHook("vr", passthrough)
+    viewer_response = ScriptedHook("vres", passthrough)
+    config = config_from(distribution([custom_origin("flaky", flaky_origin.port)],
+                                      default={"ViewerProtocolPolicy": "redirect-to-https"}))
+    edge = await edge_factory(config, hooks=hooks(viewer_request=viewer_request, viewer_response=viewer_response))
+    response = await edge.client.get("/status/200")
+    assert response.status_code == 301
+    assert viewer_request.calls == [] and viewer_response.calls == []
