@@ -26,7 +26,8 @@ def function_log_lines(exchange: Exchange, versions: CodeVersions | None = None)
     lines = []
     for run in exchange.hooks:
         version = run.version or (versions.current(run.function) if versions else None) or "-"
-        tag = f"[{run.function} {version} {run.event_type} {context.region} {context.request_id}]"
+        name = run.function.removesuffix(f":{version}")  # Lambda hooks are named `name:version` already
+        tag = f"[{name} {version} {run.event_type} {context.region} {context.request_id}]"
         messages = list(run.logs)
         if run.outcome != "ok":
             messages.append(f"{run.outcome}: {exchange.error_reason}" if exchange.error_reason else run.outcome)

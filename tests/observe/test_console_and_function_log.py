@@ -54,6 +54,11 @@ def test_function_log_lines_carry_function_version_event_region_and_request_id()
     ]
 
 
+def test_a_lambda_hook_named_with_its_version_is_not_tagged_with_it_twice():
+    exchange = make_exchange(hooks=[HookRun("origin-response", "stamp:7", 1.0, "ok", ["hi"], version="7")])
+    assert function_log_lines(exchange) == [f"2024-05-01T10:00:00.250Z [stamp 7 origin-response eu-central-1 {REQUEST_ID}] hi"]
+
+
 def test_a_failed_hook_logs_its_error_after_its_own_lines():
     exchange = make_exchange(
         hooks=[HookRun("viewer-request", "auth", 1.0, "FunctionExecutionError", ["start"])],
