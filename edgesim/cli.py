@@ -21,6 +21,7 @@ from edgesim.config.model import BundledOrigin, EdgeConfig
 from edgesim.edge.assembly import EdgeOptions, build_edge_app
 from edgesim.now import parse_now
 from edgesim.edge.server import BackgroundServer, bind_socket, uvicorn_config
+from edgesim.control.address import add_control_arguments, control_port_for, control_url
 from edgesim.control.app import build_control_app
 from edgesim.control.watch import ConfigWatcher
 from edgesim.edge.app import Observer
@@ -104,8 +105,7 @@ def _add_invalidate(sub: argparse._SubParsersAction) -> None:
     invalidate = sub.add_parser("invalidate", help="clear cached objects on a running edgesim, as a CloudFront invalidation")
     invalidate.add_argument("--paths", nargs="+", required=True, metavar="PATH",
                             help="paths as CloudFront takes them: '/index.html', '/img/*' (quote the *)")
-    invalidate.add_argument("--control", default="http://127.0.0.1:8081",
-                            help="the running edge's control URL (default: http://127.0.0.1:8081, the viewer port + 1)")
+    add_control_arguments(invalidate)
     invalidate.set_defaults(func=run_invalidate)
 
 
@@ -115,9 +115,9 @@ def run_invalidate(args: argparse.Namespace) -> int:
 
     body = {"Paths": {"Quantity": len(args.paths), "Items": args.paths}}
     try:
-        response = httpx.post(args.control.rstrip("/") + "/api/invalidations", json=body, timeout=10)
+        response = httpx.post(control_url(args) + "/api/invalidations", json=body, timeout=10)
     except httpx.TransportError as exc:
-        print(f"edgesim: no edgesim control API at {args.control} ({exc})", file=sys.stderr)
+        print(f"edgesim: no edgesim control API at {control_url(args)} ({exc})", file=sys.stderr)
         return 2
     if response.status_code >= 400:
         try:
@@ -221,7 +221,7 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     edge = app.state.edge
     edge.on_reload.append(versions.observe)
     server = uvicorn.Server(uvicorn_config(app, host=host, port=bound_port))
-    control_port = args.control_port if args.control_port is not None else (bound_port + 1 if port else 0)
+    control_port = args.control_port if args.control_port is not None else (control_port_for(bound_port) if port else 0)
     control_sock = bind_socket("127.0.0.1", control_port)
     control = uvicorn.Server(uvicorn_config(build_control_app(edge, recorder, versions=versions), host="127.0.0.1",
                                             port=control_sock.getsockname()[1]))

@@ -9,7 +9,6 @@ and httptools): aiohttp's `ClientSession._request` was ~30 % of a proxied reques
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from edgesim.cache.forwarding import OriginRequest

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from edgesim.control.address import add_control_arguments, control_url
 from edgesim.edge.hooks import VIEWER_REQUEST, VIEWER_RESPONSE
 from edgesim.functions.event import FunctionValidationError, normalise_output
 from edgesim.now import parse_now
@@ -55,8 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--name", help="the function name to report (default: CODE's file name)")
     parser.add_argument("--stage", choices=("DEVELOPMENT", "LIVE"),
                         help="test a function of a running edge at this stage; CODE is then the function's name")
-    parser.add_argument("--control", default="http://127.0.0.1:8081",
-                        help="the running edge's control URL, with --stage (default: http://127.0.0.1:8081)")
+    add_control_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -100,7 +100,7 @@ def test_function(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     """The printed object, and whether FunctionErrorMessage is set."""
     if args.stage is not None:
         args.name = args.name or str(args.code)
-        args.code, args.runtime = stage_code(str(args.code), args.stage, args.control)
+        args.code, args.runtime = stage_code(str(args.code), args.stage, control_url(args))
     source = _read_text(args.code, "CODE")
     event = fill_event(_read_json(args.event, "--event"), args.event_type, args.seed)
     now_ms = _now_ms(args.now)

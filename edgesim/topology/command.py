@@ -18,7 +18,8 @@ from urllib.parse import quote
 
 import httpx
 
-DEFAULT_VIEWER_PORT = 8080
+from edgesim.control.address import add_control_arguments, control_url
+
 POLL_S = 0.5
 
 
@@ -31,14 +32,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("name", metavar="NAME", help="the function's name (its key in Functions or Lambdas)")
-    parser.add_argument("--control", metavar="URL", help="the control API (default http://127.0.0.1:PORT+1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_VIEWER_PORT, help="the edge's viewer port (default 8080)")
+    add_control_arguments(parser)
     parser.add_argument("--wait", action="store_true", help="print each region as it switches, until all have")
     parser.set_defaults(func=run)
-
-
-def control_url(args: argparse.Namespace) -> str:
-    return (args.control or f"http://127.0.0.1:{args.port + 1}").rstrip("/")
 
 
 def run(args: argparse.Namespace) -> int:
