@@ -19,6 +19,7 @@ from edgesim.config.model import EdgeConfig
 from edgesim.edge.assembly import EdgeOptions, build_edge_app
 from edgesim.edge.hooks import HookSet
 from edgesim.edge.server import BackgroundServer
+from origins.static import DEMO_SITE
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -59,9 +60,9 @@ BIG_FILE_SIZE = 3 * 1024 * 1024 + 17
 
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test site plus a large random binary, made once per run."""
+    """The bundled demo site plus a large random binary, made once per run."""
     site = tmp_path_factory.mktemp("site")
-    shutil.copytree(DATA / "site", site, dirs_exist_ok=True)
+    shutil.copytree(DEMO_SITE, site, dirs_exist_ok=True)
     (site / "big.bin").write_bytes(random.Random(7).randbytes(BIG_FILE_SIZE))
     return site
 
