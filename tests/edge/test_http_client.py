@@ -65,6 +65,7 @@ async def get(client: HttpClient, raw: Raw, method: str = "GET", path: bytes = b
 
 
 def keep_alive(answer: bytes, count: int = 100) -> Handler:
+    """Answer up to `count` requests on one connection with `answer`, then close it."""
     async def handler(reader, writer, raw):
         for _ in range(count):
             await raw.head(reader)
@@ -200,12 +201,7 @@ async def test_interim_1xx_answers_are_skipped(client: HttpClient) -> None:
 
 
 async def test_body_shorter_than_its_content_length_is_an_error(client: HttpClient) -> None:
-    async def handler(reader, writer, raw):
-        await raw.head(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nonly twenty bytes...")
-        await writer.drain()
-
-    raw = await serve(handler)
+    raw = await serve(keep_alive(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nonly twenty bytes...", count=1))
     response = await get(client, raw)
     with pytest.raises(ResponseError):
         await response.read()
@@ -223,12 +219,7 @@ async def test_bytes_past_the_content_length_end_the_connection(client: HttpClie
 
 
 async def test_garbage_is_a_response_error(client: HttpClient) -> None:
-    async def handler(reader, writer, raw):
-        await raw.head(reader)
-        writer.write(b"SPDY/9 banana\r\n\x00\x01\x02\r\n\r\n")
-        await writer.drain()
-
-    raw = await serve(handler)
+    raw = await serve(keep_alive(b"SPDY/9 banana\r\n\x00\x01\x02\r\n\r\n", count=1))
     with pytest.raises(ResponseError):
         await get(client, raw)
 
