@@ -288,13 +288,13 @@ class Pipeline:
     ) -> _Filled:
         """Go to the origin for a key that missed both tiers, and store what may be stored."""
         pop_store, rec_store = stores
-        error_ttl = self._error_caching_ttl(500)
         try:
             response = await self._from_origin(
                 exchange, plan, request, origin, viewer, validators=stale.validators() if stale else [],
                 widen_range=request.method == "GET", via_rec=True,
             )
         except _Answer as answer:
+            error_ttl = self._error_caching_ttl(answer.response.status)
             if stale is not None and answer.status_from_origin and stale.within_stale_if_error(self.clock(), error_ttl):
                 log.info("origin failed; serving the stale copy of %s", key)
                 return _Filled(_from_entry(stale, self.clock()), "Hit")
@@ -309,7 +309,11 @@ class Pipeline:
             rec_store.refresh(stale, decision, response.headers)
             _copy_entry(stale, pop_store, vary_basis)
             return _Filled(_from_entry(stale, now), "RefreshHit")
-        if stale is not None and 500 <= response.status <= 599 and stale.within_stale_if_error(now, error_ttl):
+        if (
+            stale is not None
+            and 500 <= response.status <= 599
+            and stale.within_stale_if_error(now, self._error_caching_ttl(response.status))
+        ):
             return _Filled(_from_entry(stale, now), "Hit")
 
         result = "Error" if response.status >= 400 else "Miss"

@@ -375,3 +375,49 @@ async def test_vary_on_every_header_keeps_answers_correct_and_bounded(edge_facto
     first = await edge.client.get("/vary-many", headers={"X-A": "1"})
     second = await edge.client.get("/vary-many", headers={"X-A": "2"})
     assert first.status_code == second.status_code == 200
+
+
+async def test_stale_copy_answers_a_5xx_for_that_status_error_caching_ttl(edge_factory, origin, clock):
+    origin.script("/sie", headers=[("Cache-Control", "max-age=5")])
+    errors = {"Items": [{"ErrorCode": 503, "ErrorCachingMinTTL": 60}]}
+    edge = await cached_edge(edge_factory, origin, clock, CustomErrorResponses=errors)
+    await edge.client.get("/sie")
+    origin.script("/sie", status=503)
+    clock.now += 5 + 40
+    assert (await edge.client.get("/sie")).text == "/sie #1", "within 503's ErrorCachingMinTTL of 60 s"
+    origin.script("/sie", status=500)
+    clock.now += 0.5
+    assert (await edge.client.get("/sie")).status_code == 500, "500 keeps the default 10 s"
+
+
+async def test_concurrent_requests_share_one_no_store_answer(edge_factory, origin, clock):
+    origin.script("/private-burst", headers=[("Cache-Control", "no-store")])
+    policies = {"zero-min": {"Name": "zero-min", "MinTTL": 0, "DefaultTTL": 60, "MaxTTL": 600,
+                             "ParametersInCacheKeyAndForwardedToOrigin": {
+                                 "EnableAcceptEncodingGzip": False, "EnableAcceptEncodingBrotli": False,
+                                 "HeadersConfig": {"HeaderBehavior": "none"}, "CookiesConfig": {"CookieBehavior": "none"},
+                                 "QueryStringsConfig": {"QueryStringBehavior": "none"}}}}
+    document = {"CachePolicies": policies, "DistributionConfig": {
+        "Origins": {"Items": [custom_origin("o", origin.port)]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all", "CachePolicyId": "zero-min"}}}
+    edge = await edge_factory(config_from(document), options=EdgeOptions(clock=clock))
+    answers = await asyncio.gather(*(edge.client.get("/private-burst") for _ in range(6)))
+    assert {a.text for a in answers} == {"/private-burst #1"}, "collapsed waiters get the first answer (spec 4.6)"
+    assert origin.hits["/private-burst"] == 1
+    await edge.client.get("/private-burst")
+    assert origin.hits["/private-burst"] == 2, "but no-store with MinTTL 0 is not served from cache afterwards"
+
+
+async def test_stale_while_revalidate_answers_at_once_and_refreshes_behind(edge_factory, origin, clock):
+    origin.script("/swr", headers=[("Cache-Control", "max-age=5, stale-while-revalidate=60")])
+    edge = await cached_edge(edge_factory, origin, clock)
+    await edge.client.get("/swr")
+    clock.now += 10
+    stale = await edge.client.get("/swr")
+    assert stale.text == "/swr #1" and stale.headers["x-cache"] == "Hit from cloudfront"
+    for _ in range(200):  # the refresh runs in the background; bounded wait for it to land
+        if origin.hits["/swr"] == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert origin.hits["/swr"] == 2
+    assert (await edge.client.get("/swr")).text == "/swr #2"
