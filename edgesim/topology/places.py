@@ -83,6 +83,8 @@ class Topology:
 
     def country_of(self, ip: str) -> str | None:
         """The country `Edgesim.Topology.ViewerNetworks` gives this address, if any."""
+        if not self.viewer_networks:
+            return None
         try:
             address = ipaddress.ip_address(ip)
         except ValueError:
