@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -124,6 +125,8 @@ class Engine:
         if self._tripwires:
             context.eval(_module_source("tripwire"))
         context.eval(_module_source("invoke"))
+        watched = json.loads(context.eval("__edgesim_env.watchedFunctions()"))
+        context.eval(f"__edgesim_env.seal({_intact_check(watched)});")
         context.set_memory_limit(context.memory()["memory_used_size"] + MEMORY_LIMIT)
         context.set_time_limit(self.budget.stop_seconds)
         self._invoke = context.get("__edgesim_invoke")
@@ -251,6 +254,30 @@ class Engine:
             return self.store.meta()
         value = self.store.get(key)
         return None if value is None else {"value": value}
+
+
+_WATCHED = "Object.prototype, Array.prototype, String.prototype, Function.prototype, JSON"
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+def _intact_check(watched: list[list[str]]) -> str:
+    """JavaScript for invoke.js's tamper check: no enumerable property on a watched object,
+    and each of its functions still the original.
+
+    Each name is written into the code, so QuickJS resolves it once at compile time
+    instead of on every run; `watched` is what `watchedFunctions()` reported.
+    """
+    captured: list[str] = []
+    tests: list[str] = []
+    for index, names in enumerate(watched):
+        tests.append(f"keys(t{index}).length === 0")
+        for name in names:
+            member = f"t{index}.{name}" if _IDENTIFIER.match(name) else f"t{index}[{json.dumps(name)}]"
+            tests.append(f"{member} === f{len(captured)}")
+            captured.append(f"f{len(captured)} = {member}")
+    targets = ", ".join(f"t{index}" for index in range(len(watched)))
+    return (f"(function ({targets}, keys) {{ var {', '.join(captured)}; "
+            f"return function () {{ return {' && '.join(tests)}; }}; }})({_WATCHED}, Object.keys)")
 
 
 _OUTCOME_KEYS = frozenset({"tampered", "isolate", "settled", "error", "nullThrown", "returned", "value", "invalid", "logs",

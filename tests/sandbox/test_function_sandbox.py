@@ -84,6 +84,51 @@ def test_global_and_built_in_changes_do_not_reach_the_next_request(runtime: str)
     assert seen[0] == seen[1] == seen[2] == seen[3] == clean
 
 
+POLYFILLS = {
+    # Non-enumerable and non-configurable: defining it again on a reused context would throw.
+    "define_property": "Object.defineProperty(Array.prototype, 'last', {value: function () { return this[this.length - 1]; }});",
+    "define_properties": "Object.defineProperties(String.prototype, {shout: {value: function () { return this + '!'; }}});",
+    "replace_by_assignment": "String.prototype.trim = function () { return 'replaced'; };",
+    "delete": "delete Array.prototype.includes;",
+    "freeze": "Object.freeze(Array.prototype);",
+    "seal": "Object.seal(JSON);",
+    "prevent_extensions": "Object.preventExtensions(Function.prototype);",
+    "set_prototype_of": "Object.setPrototypeOf(String.prototype, null);",
+}
+
+
+@pytest.mark.parametrize("change", POLYFILLS.values(), ids=POLYFILLS.keys())
+def test_every_kind_of_built_in_change_is_undone_before_the_next_request(change: str) -> None:
+    code = f"""function handler(event) {{
+      var seen = [typeof [].last, typeof ''.shout, ' x '.trim(), typeof [].includes, Object.isFrozen(Array.prototype),
+                  Object.isSealed(JSON), Object.isExtensible(Function.prototype), Object.getPrototypeOf(String.prototype) === Object.prototype];
+      Array.prototype.scratch = 1;  // a polyfill assigned on a prototype a previous run reshaped
+      delete Array.prototype.scratch;
+      {change}
+      console.log(JSON.stringify(seen));
+      return event.request;
+    }}"""
+    engine = Engine("reshaper", code, V2)
+    runs = [engine.run(request_event(uri=f"/{n}"), now_ms=NOW_MS) for n in range(3)]
+    assert [run.error for run in runs] == [None, None, None]
+    assert {run.logs[-1] for run in runs} == {'["undefined","undefined","x","function",false,false,true,true]'}
+
+
+def test_object_functions_on_ordinary_objects_keep_the_context() -> None:
+    code = """var calls = 0;
+    function handler(event) {
+      var o = Object.freeze(Object.defineProperty({}, 'a', {value: 1, enumerable: true}));
+      Object.defineProperties(event.request, {marked: {value: true}});
+      Object.setPrototypeOf(o, null);
+      return event.request;
+    }"""
+    engine = Engine("ordinary", code, V2)
+    engine.run(request_event(), now_ms=NOW_MS)
+    context = engine._context
+    engine.run(request_event(), now_ms=NOW_MS)
+    assert engine._context is context, "changing the run's own objects is not tampering"
+
+
 def test_a_function_that_breaks_the_runtimes_tools_gets_an_error_not_a_crash() -> None:
     code = """function handler(event) {
       JSON.stringify = function () { return '{"nonsense": true}'; };

@@ -100,41 +100,63 @@
     }
   }
 
-  // CloudFront runs a function's code afresh for every request, so what one request adds
+  // CloudFront runs a function's code afresh for every request, so what one request does
   // to the built-ins most often changed (Object.prototype.x = ..., a polyfill on
-  // Array.prototype, a replaced JSON.parse) may not reach the next. The warm context
-  // counts the own properties of those objects; a run that changed the count, or swapped
-  // one of their functions, is reported as tampered and Python builds a fresh context
-  // before the next request. Checking every built-in would cost several times a run, so only
-  // these five are watched (docs/robustness.md).
-  var watched = [], counts = [], names = [], values = [];
-  function watch(target) {
-    var own = namesOf(target), n = [], v = [];
-    for (var j = 0; j < own.length; j++) {
-      var d = describe(target, own[j]);
-      if (typeof d.value === "function") { n.push(own[j]); v.push(d.value); }
-    }
-    watched.push(target); counts.push(own.length); names.push(n); values.push(v);
-  }
+  // Array.prototype, a replaced JSON.parse) may not reach the next. After each run the
+  // check below looks for what a run can leave on those objects: a property added by
+  // assignment (enumerable, where every built-in is not), one of their functions replaced
+  // or deleted, or a call of the Object functions that reshape an object without assigning
+  // (a non-enumerable property, a new prototype, freezing). A run that did any of these is
+  // reported as tampered and Python builds a fresh context before the next request. Only
+  // these five objects are watched (docs/robustness.md).
+  var watched = [Object.prototype, Array.prototype, String.prototype, Function.prototype, JSON];
+  var reshaped = false;
+  // Python writes the comparison with every name spelled out (runtime.py, _intact_check):
+  // a loop over the names looked each up by string and cost four times as much.
+  var sameFunctions = function () { return false; };
   function intact() {
-    for (var i = 0; i < watched.length; i++) {
-      var target = watched[i], n = names[i], v = values[i];
-      if (namesOf(target).length !== counts[i]) return false;
-      for (var j = 0; j < n.length; j++) if (target[n[j]] !== v[j]) return false; // IDCHECK
-    }
-    return true;
+    var clean = !reshaped && sameFunctions();
+    reshaped = false;
+    return clean;
+  }
+  ["defineProperty", "defineProperties", "setPrototypeOf", "freeze", "seal", "preventExtensions"].forEach(function (name) {
+    var original = Object[name];
+    var noting = {
+      // Named as the originals, with their lengths; only the target is looked at.
+      defineProperty: function defineProperty(o, p, d) { return original(note(o), p, d); },
+      defineProperties: function defineProperties(o, d) { return original(note(o), d); },
+      setPrototypeOf: function setPrototypeOf(o, p) { return original(note(o), p); },
+      freeze: function freeze(o) { return original(note(o)); },
+      seal: function seal(o) { return original(note(o)); },
+      preventExtensions: function preventExtensions(o) { return original(note(o)); }
+    }[name];
+    defineProp(Object, name, { value: noting, writable: true, enumerable: false, configurable: true });
+  });
+  function note(target) {
+    if (watched.indexOf(target) !== -1) reshaped = true;
+    return target;
   }
 
-  var entryPoints = {
-    __edgesim_invoke: global.__edgesim_invoke, __edgesim_kvs_requests: global.__edgesim_kvs_requests,
-    __edgesim_kvs_answer: global.__edgesim_kvs_answer, __edgesim_finish: finish
+  // [[names of its functions], ...] for each watched object.
+  env.watchedFunctions = function () {
+    return stringify(watched.map(function (target) {
+      return namesOf(target).filter(function (name) { return typeof describe(target, name).value === "function"; });
+    }));
   };
-  delete global.__edgesim_env;
-  keysOf(global).forEach(function (name) {
-    defineProp(global, name, { enumerable: false });
-  });
-  keysOf(entryPoints).forEach(function (name) {
-    defineProp(global, name, { value: entryPoints[name], enumerable: false, writable: false, configurable: false });
-  });
-  [Object.prototype, Array.prototype, String.prototype, Function.prototype, JSON].forEach(watch);
+
+  // Installs the check Python wrote, then hides the glue from user code for good.
+  env.seal = function (check) {
+    sameFunctions = check;
+    var entryPoints = {
+      __edgesim_invoke: global.__edgesim_invoke, __edgesim_kvs_requests: global.__edgesim_kvs_requests,
+      __edgesim_kvs_answer: global.__edgesim_kvs_answer, __edgesim_finish: finish
+    };
+    delete global.__edgesim_env;
+    keysOf(global).forEach(function (name) {
+      defineProp(global, name, { enumerable: false });
+    });
+    keysOf(entryPoints).forEach(function (name) {
+      defineProp(global, name, { value: entryPoints[name], enumerable: false, writable: false, configurable: false });
+    });
+  };
 })(__edgesim_env, globalThis);
