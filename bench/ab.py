@@ -1,11 +1,14 @@
 """A/B: `edgesim serve` from a base commit against the working tree, on one origin, alternating.
 
-    .venv/bin/python -m bench.ab --base HEAD~1 [--rounds 4] [--requests 3000] [--concurrency 16]
+    .venv/bin/python -m bench.ab --base HEAD~1 [--rounds 4] [--requests 3000] [--concurrency 16] [--function]
 
 The base is checked out into a temporary git worktree; both edges proxy the fixed origin
 (`python -m bench.processes fixed`) with Managed-CachingDisabled, each in its own process,
-and the load generator runs in a child process per round. Prints each side's req/s per round
-and the ratio of medians; nothing here asserts a speed.
+and the load generator runs in a child process per round. `--function` puts the end-to-end
+bench's viewer-request CloudFront Function on both. Prints each side's req/s and the edge
+process's CPU time per request (user + system, from /proc: steadier than req/s on a shared
+machine, since it does not depend on what else gets the cores) per round, and the ratios
+of the medians; nothing here asserts a speed.
 """
 
 from __future__ import annotations
@@ -19,11 +22,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-import yaml
-
-from bench.processes import ROOT, loadgen, stop
-
-CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+from bench.processes import ROOT, cpu_seconds, loadgen, stop
+from bench.test_end_to_end import CACHING_DISABLED, edge_config
 
 
 def _edge(root: Path, config: Path) -> tuple[subprocess.Popen, str]:
@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--function", action="store_true", help="a viewer-request CloudFront Function on both sides")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="edgesim-ab-") as folder:
@@ -57,22 +58,25 @@ def main(argv: list[str] | None = None) -> None:
         try:
             assert origin.stdout is not None
             port = int(origin.stdout.readline().strip().rsplit(":", 1)[1].strip("/"))
-            config = Path(folder) / "edge.yaml"
-            config.write_text(yaml.safe_dump({"DistributionConfig": {
-                "Origins": {"Items": [{"Id": "o", "DomainName": "127.0.0.1",
-                                       "CustomOriginConfig": {"HTTPPort": port, "OriginProtocolPolicy": "http-only"}}]},
-                "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
-                                         "CachePolicyId": CACHING_DISABLED}}}))
+            config = edge_config(Path(folder), "edge", f"http://127.0.0.1:{port}", CACHING_DISABLED,
+                                 function=args.function)
             edges = {"base": _edge(base_tree, config), "new": _edge(ROOT, config)}
             rates: dict[str, list[float]] = {"base": [], "new": []}
+            cpu: dict[str, list[float]] = {"base": [], "new": []}
             for round_ in range(args.rounds):
                 for side in ("base", "new") if round_ % 2 == 0 else ("new", "base"):
-                    result = loadgen(edges[side][1], "/x", requests=args.requests, concurrency=args.concurrency)
+                    process, url = edges[side]
+                    before = cpu_seconds(process.pid)
+                    result = loadgen(url, "/x", requests=args.requests, concurrency=args.concurrency)
                     rates[side].append(len(result.samples) / result.seconds)
-            for side, values in rates.items():
-                print(f"{side:4s} req/s per round: {', '.join(f'{v:.0f}' for v in values)}")
+                    cpu[side].append((cpu_seconds(process.pid) - before) / len(result.samples) * 1e6)
+            for side in ("base", "new"):
+                print(f"{side:4s} req/s per round: {', '.join(f'{v:.0f}' for v in rates[side])}; "
+                      f"edge CPU µs per request: {', '.join(f'{v:.0f}' for v in cpu[side])}")
             ratio = statistics.median(rates["new"]) / statistics.median(rates["base"])
-            print(f"new/base (medians): {ratio:.2f}; 1-min load average {os.getloadavg()[0]:.2f}")
+            cpu_ratio = statistics.median(cpu["new"]) / statistics.median(cpu["base"])
+            print(f"new/base (medians): {ratio:.2f} req/s, {cpu_ratio:.2f} CPU per request; "
+                  f"1-min load average {os.getloadavg()[0]:.2f}")
         finally:
             for process, _ in edges.values():
                 stop(process)
