@@ -278,7 +278,7 @@ def _bundled_origins(node: Node, base_dir: Path) -> dict[str, BundledOrigin]:
         root = entry.get("Root", str)
         cache_control = entry.get("CacheControl", str)
         entry.finish()
-        root_path = (base_dir / root).resolve() if root else None
+        root_path = _local_path(entry, "Root", root, base_dir) if root else None
         if root_path is not None and not root_path.is_dir():
             entry.error("Root", f"expected a directory, but {root_path} is not one")
         if kind:
@@ -430,11 +430,19 @@ def _lambdas(root: Node, base_dir: Path) -> dict[str, LambdaConfig]:
     return out
 
 
+def _local_path(node: Node, key: str, raw: str, base_dir: Path) -> Path | None:
+    """`raw` resolved against the config's folder, or None (with an error) when no file can have that name."""
+    if "\x00" in raw:
+        node.error(key, "expected a file path, but it contains a NUL character")
+        return None
+    return (base_dir / raw).resolve()
+
+
 def _code_path(node: Node, key: str, base_dir: Path, *, want_dir: bool | None) -> Path | None:
     raw = node.get(key, str, required=True)
-    if raw is None:
+    path = _local_path(node, key, raw, base_dir) if raw is not None else None
+    if path is None:
         return None
-    path = (base_dir / raw).resolve()
     if not path.exists():
         node.error(key, f"expected a path to existing code, but {path} does not exist")
         return None
@@ -451,9 +459,9 @@ def _key_value_stores(root: Node, base_dir: Path) -> dict[str, Path]:
         return out
     for name in node.value:
         raw = node.get(name, str)
-        if raw is None:
+        path = _local_path(node, name, raw, base_dir) if raw is not None else None
+        if path is None:
             continue
-        path = (base_dir / raw).resolve()
         if not path.is_file():
             node.error(name, f"expected a JSON file, but {path} does not exist")
             continue

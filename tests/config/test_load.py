@@ -268,3 +268,18 @@ def test_cache_size_below_a_kilobyte_is_an_error(tmp_path):
     document = minimal()
     document["Edgesim"] = {"Cache": {"PopMaxBytes": 10}}
     assert errors_of(tmp_path, document) == [("Edgesim.Cache.PopMaxBytes", "expected 1024 to 1099511627776, got 10")]
+
+
+@pytest.mark.parametrize(("section", "entry", "field"), [
+    ("KeyValueStores", "\x00", "KeyValueStores.store"),
+    ("Functions", {"Runtime": "cloudfront-js-2.0", "Code": "a\x00.js"}, "Functions.store.Code"),
+    ("Edgesim", None, "Edgesim.BundledOrigins.site.Root"),
+])
+def test_a_file_path_with_a_nul_character_is_a_config_error_naming_the_field(tmp_path, section, entry, field):
+    document = minimal()
+    if section == "Edgesim":
+        document["Edgesim"] = {"BundledOrigins": {"site": {"Kind": "static", "Root": "site\x00"}}}
+    else:
+        document[section] = {"store": entry}
+    errors = dict(errors_of(tmp_path, document))
+    assert errors[field] == "expected a file path, but it contains a NUL character"
