@@ -50,12 +50,21 @@ class Releases:
         self.names = sorted({a.name for b in self.behaviors for a in b.associations})
         self._hooks: dict[tuple[str, int, str], Hook] = {}
         self._sets: dict[tuple[tuple[str, int | None], ...], HookSet] = {}
+        self._quiet: dict[str, tuple[int, HookSet | None]] = {}
         self._load_errors: dict[tuple[str, int], str] = {}
         self._version_providers: list[Any] = []
 
     def hooks_for(self, region: str) -> HookSet:
-        """What a request served in `region` runs, as of now."""
-        live = tuple((name, self.replication.live(name, region)) for name in self.names)
+        """What a request served in `region` runs, as of now (looked up once per region
+        while no rollout is under way)."""
+        replication = self.replication
+        now = replication.clock()
+        quiet = now >= replication.quiet_from
+        if quiet:
+            revision, hooks = self._quiet.get(region, (-1, None))
+            if hooks is not None and revision == replication.revision:
+                return hooks
+        live = tuple((name, replication.live(name, region, now)) for name in self.names)
         hooks = self._sets.get(live)
         if hooks is None:
             versions = dict(live)
@@ -67,6 +76,8 @@ class Releases:
                     if number is not None:  # not replicated here yet: CloudFront does not run it
                         bound[assoc.event_type] = self.hook(assoc, number)
             hooks = self._sets[live] = HookSet(table)
+        if quiet:
+            self._quiet[region] = (replication.revision, hooks)
         return hooks
 
     def hook(self, association: Association, number: int) -> Hook:

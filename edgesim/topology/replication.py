@@ -63,10 +63,15 @@ class Replication:
         self.rng = random.Random(seed)
         self.sleep = sleep
         self._rollouts: dict[str, list[Rollout]] = {}
+        # What `live` answers changes only with a settle or a start, and with time while a
+        # rollout is under way: from `quiet_from` on, and until `revision` moves, it is fixed.
+        self.revision = 0
+        self.quiet_from = -math.inf
 
     def settle(self, name: str, version: int) -> None:
         """`name` runs `version` everywhere already (what the edge started with)."""
         self._rollouts[name] = [Rollout(version, -math.inf, {})]
+        self.revision += 1
 
     def start(self, name: str, version: int) -> Rollout:
         """Send `version` of `name` to every region; each switches after its own delay."""
@@ -78,6 +83,8 @@ class Replication:
             switch_at[region] = max(now + self._delay(), earliest)
         rollout = Rollout(version, now, switch_at)
         self._rollouts[name] = [*self._pending(name, now), rollout]
+        self.revision += 1
+        self.quiet_from = max(self.quiet_from, rollout.done_at())
         plan = ", ".join(f"{region} in {at - now:.1f}s" for region, at in sorted(switch_at.items(), key=lambda i: i[1]))
         log.info("replicating %s version %d: %s", name, version, plan)
         return rollout

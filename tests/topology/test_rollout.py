@@ -137,3 +137,21 @@ def test_a_function_new_to_a_region_does_not_run_there_until_it_arrives():
     assert replication.live("new", "eu-central-1") is None
     clock.now = rollout.switch_at["eu-central-1"]
     assert replication.live("new", "eu-central-1") == 1
+
+
+async def test_a_region_serving_a_settled_release_still_picks_up_each_later_rollout(tmp_path, origin, make_edge):
+    clock = Clock()
+    write_function(tmp_path, "mark", "one")
+    config = edge_config(tmp_path, origin.port, functions=("mark",), edgesim=REALISTIC,
+                         behavior={"CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"})
+    edge = await make_edge(config, clock=clock, seed=7, sleep=Sleeps(clock))
+    pop = edge.topology.pops_in("eu-central-1")[0]
+    assert code_mark(await edge.handle(get("/a", X_Edgesim_Pop=pop))) == "one"
+    previous = "one"
+    for mark in ("two", "three"):
+        write_function(tmp_path, "mark", mark)
+        edge.publish("mark")
+        assert code_mark(await edge.handle(get("/b", X_Edgesim_Pop=pop))) == previous, "no region switches at once"
+        await edge.wait_for_rollout("mark")
+        assert code_mark(await edge.handle(get("/c", X_Edgesim_Pop=pop))) == mark
+        previous = mark
