@@ -21,6 +21,8 @@ def iso_timestamp(epoch: float) -> str:
 
 def function_log_lines(exchange: Exchange, versions: CodeVersions | None = None) -> list[str]:
     """Every hook log line of the exchange, tagged; a failed hook adds its error as a last line."""
+    if not any(run.logs or run.outcome != "ok" for run in exchange.hooks):
+        return []
     stamp = iso_timestamp(exchange.started)
     context = exchange.context
     lines = []

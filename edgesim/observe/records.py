@@ -88,7 +88,8 @@ def exchange_record(exchange: Exchange) -> dict[str, Any]:
 
 
 def _view(view: HookView | None) -> dict[str, Any] | None:
-    return None if view is None else {"line": view.line, "headers": [list(pair) for pair in view.headers]}
+    # The snapshot's tuple of pairs is already immutable; JSON writes it as arrays.
+    return None if view is None else {"line": view.line, "headers": view.headers}
 
 
 def summary(record: dict[str, Any]) -> dict[str, Any]:
