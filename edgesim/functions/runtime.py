@@ -188,6 +188,8 @@ class Engine:
             if outcome is None:
                 self._settle(context, start + self.budget.stop_seconds)
                 outcome = self._finish()
+            if outcome[:1] in _PLAIN:
+                return self._plain_run(outcome, start)
             out = json.loads(outcome)
             if not isinstance(out, dict) or not _OUTCOME_KEYS <= out.keys():
                 raise _GlueBroken(f"the run's outcome is not what the runtime returns: {outcome[:200]!r}")
@@ -226,6 +228,14 @@ class Engine:
             run.limit_hit = True
             self._context = None
         return run
+
+    def _plain_run(self, outcome: str, start: float) -> Run:
+        """A run that returned a value and did nothing else to report (invoke.js, finish)."""
+        if outcome[0] == "T":
+            self._context = None  # the run changed a built-in: the next request gets fresh ones
+        value = json.loads(outcome[1:])
+        seconds = time.thread_time() - start
+        return Run(value=value, returned=True, seconds=seconds, utilization=self.budget.utilization(seconds))
 
     def _limit_error(self, exc: BaseException, seconds: float) -> str:
         text = _first_line(exc)
@@ -280,6 +290,7 @@ def _intact_check(watched: list[list[str]]) -> str:
             f"return function () {{ return {' && '.join(tests)}; }}; }})({_WATCHED}, Object.keys)")
 
 
+_PLAIN = ("P", "T")
 _OUTCOME_KEYS = frozenset({"tampered", "isolate", "settled", "error", "nullThrown", "returned", "value", "invalid", "logs",
                            "logsTruncated", "warnings", "originCalls", "customLog"})
 

@@ -114,6 +114,17 @@ def test_every_kind_of_built_in_change_is_undone_before_the_next_request(change:
     assert {run.logs[-1] for run in runs} == {'["undefined","undefined","x","function",false,false,true,true]'}
 
 
+def test_a_run_that_only_changes_a_built_in_and_returns_still_gets_a_fresh_context() -> None:
+    code = """function handler(event) {
+      event.request.headers['x-seen'] = {value: typeof [].leak};
+      Array.prototype.leak = 1;
+      return event.request;
+    }"""
+    engine = Engine("quiet", code, V2)
+    runs = [engine.run(request_event(uri=f"/{n}"), now_ms=NOW_MS) for n in range(2)]
+    assert [run.value["headers"]["x-seen"]["value"] for run in runs] == ["undefined", "undefined"]
+
+
 def test_object_functions_on_ordinary_objects_keep_the_context() -> None:
     code = """var calls = 0;
     function handler(event) {

@@ -79,14 +79,25 @@
     for (var i = 0; i < asked.length; i++) asked[i].resolve(answers[i]);
   };
 
+  // The run's outcome as JSON text. A plain run (it returned a value, and logged, warned,
+  // failed and called nothing) sends just "P" or, when it changed a built-in, "T",
+  // followed by the value as JSON: most runs, and the cheaper text to write and read.
   function finish() {
     var state = env.state;
     env.state = null;
     // Globals a run adds by assignment are enumerable; the built-ins are not.
     var added = keysOf(global);
     for (var i = 0; i < added.length; i++) delete global[added[i]];
+    var tampered = !intact();
+    if (state.settled && state.error === null && !state.isolate && state.value !== undefined && state.logs.length === 0 &&
+        state.warnings.length === 0 && state.originCalls.length === 0 && state.customLog === null) {
+      try {
+        var value = stringify(state.value);
+        if (value !== undefined) return (tampered ? "T" : "P") + value;
+      } catch (e) { /* the full outcome below says why it cannot be written */ }
+    }
     var out = {
-      tampered: !intact(), isolate: state.isolate, settled: state.settled, error: state.error, nullThrown: state.nullThrown, returned: state.value !== undefined,
+      tampered: tampered, isolate: state.isolate, settled: state.settled, error: state.error, nullThrown: state.nullThrown, returned: state.value !== undefined,
       value: state.value === undefined ? null : state.value, invalid: null,
       logs: state.logs, logsTruncated: state.logsTruncated, warnings: state.warnings,
       originCalls: state.originCalls, customLog: state.customLog
