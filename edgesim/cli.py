@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a function or request failed as asked, 2 usage or confi
 from __future__ import annotations
 
 import argparse
+import gc
 import asyncio
 import importlib
 import json
@@ -242,6 +243,13 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
             lambda outcome: recorder.publish("reload", asdict(outcome)),
         ])
         tasks.append(asyncio.create_task(watcher.run(stop_watching)))
+    # Everything built so far lives as long as the server: keep the cycle collector off it.
+    # Nearly all per-request objects die by reference counting, so collecting the young
+    # generation every 700 allocations (the default) mostly rescans requests still in
+    # flight: every 20,000 cost 5% less CPU per proxied request and 10% less with a
+    # CloudFront Function (bench/README.md, "Garbage collection").
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     try:
         await server.serve(sockets=[sock, *pinned])
     finally:
