@@ -115,6 +115,20 @@ async def test_python_context_object(runtime, code_dir):
     assert f"REPORT RequestId: {seen['aws_request_id']}" in result.logs[-1]
 
 
+async def test_python_runtime_loads_no_http_email_or_ssl_modules_of_its_own(runtime, code_dir):
+    # They are 8 of a worker's 18 MB, and edgesim keeps one worker per concurrent invocation.
+    code = write_code(code_dir / "py-modules", {"lambda_function.py": """
+        import json, sys
+        def lambda_handler(event, context):
+            heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("http", "email", "ssl", "urllib"))
+            return {"status": "200", "body": json.dumps(heavy)}
+    """})
+    hook = make_hook(runtime, code, "origin-request", runtime_name="python3.12")
+    for _ in range(2):  # the first call and a warm one over the same connection
+        result = await hook(make_call("origin-request"))
+        assert json.loads(result.response.body) == []
+
+
 @requires_node
 async def test_node_module_state_survives_warm_invocations(runtime, code_dir):
     code = write_code(code_dir / "node-counter", {"index.js": "let n = 0; exports.handler = async () => ({status: '200', body: String(++n)});"})

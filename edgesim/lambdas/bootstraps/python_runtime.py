@@ -6,11 +6,11 @@ on Lambda), then loops on /invocation/next; module-scope state survives between 
 """
 
 import datetime
-import http.client
 import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import traceback
@@ -48,15 +48,44 @@ class MarshalError(Exception):
 
 
 class RuntimeApi:
-    """One keep-alive connection to edgesim's Runtime API."""
+    """One keep-alive HTTP/1.1 connection to edgesim's Runtime API.
+
+    A socket rather than `http.client`, which imports `email` and `ssl`: 8 of a worker's
+    18 MB, one worker per concurrent invocation, to talk to one loopback server (aiohttp,
+    `lambdas/runtime_api.py`) that always answers with a Content-Length.
+    """
 
     def __init__(self, address: str) -> None:
-        self.conn = http.client.HTTPConnection(address)
+        host, _, port = address.rpartition(":")
+        self.host = address
+        self.sock = socket.create_connection((host, int(port)))
+        self.pending = b""
 
     def call(self, method, path, body=None, headers=None):
-        self.conn.request(method, BASE + path, body=body, headers=headers or {})
-        response = self.conn.getresponse()
-        return response.status, response.headers, response.read()
+        """Status, headers (lower-case names) and body of one request."""
+        body = body or b""
+        head = [f"{method} {BASE}{path} HTTP/1.1", f"Host: {self.host}", f"Content-Length: {len(body)}"]
+        head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        self.sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        while b"\r\n\r\n" not in self.pending:
+            self._receive()
+        block, self.pending = self.pending.split(b"\r\n\r\n", 1)
+        status_line, *lines = block.decode("latin-1").split("\r\n")
+        answer = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            answer[name.strip().lower()] = value.strip()
+        length = int(answer.get("content-length", "0"))
+        while len(self.pending) < length:
+            self._receive()
+        content, self.pending = self.pending[:length], self.pending[length:]
+        return int(status_line.split(" ", 2)[1]), answer, content
+
+    def _receive(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("the Runtime API closed the connection")
+        self.pending += data
 
     def post_error(self, path, error):
         body = json.dumps(error).encode()
@@ -148,10 +177,10 @@ def main() -> None:
     handler = load_handler(api)
     while True:
         _, headers, body = api.call("GET", "/invocation/next")
-        request_id = headers["Lambda-Runtime-Aws-Request-Id"]
+        request_id = headers["lambda-runtime-aws-request-id"]
         RequestIdFilter.request_id = request_id
         context = LambdaContext(
-            request_id, int(headers["Lambda-Runtime-Deadline-Ms"]), headers["Lambda-Runtime-Invoked-Function-Arn"]
+            request_id, int(headers["lambda-runtime-deadline-ms"]), headers["lambda-runtime-invoked-function-arn"]
         )
         try:
             value = handler(json.loads(body), context)
