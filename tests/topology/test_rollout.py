@@ -77,12 +77,18 @@ async def test_a_function_that_does_not_load_is_refused_before_any_region_sees_i
     assert code_mark(await edge.handle(get("/e"))) == "one"
 
 
-async def test_a_rollout_reaches_regions_one_by_one_and_pops_run_their_regions_version(tmp_path, origin, make_edge):
+async def uncached_realistic_edge(tmp_path, origin, make_edge, seed):
+    """An edge running function `mark` (version 1 marks "one") with realistic replication
+    on a fake clock, and no caching, so every request runs the function."""
     clock = Clock()
     write_function(tmp_path, "mark", "one")
     config = edge_config(tmp_path, origin.port, functions=("mark",), edgesim=REALISTIC,
                          behavior={"CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"})
-    edge = await make_edge(config, clock=clock, seed=11, sleep=Sleeps(clock))
+    return await make_edge(config, clock=clock, seed=seed, sleep=Sleeps(clock)), clock
+
+
+async def test_a_rollout_reaches_regions_one_by_one_and_pops_run_their_regions_version(tmp_path, origin, make_edge):
+    edge, clock = await uncached_realistic_edge(tmp_path, origin, make_edge, seed=11)
     write_function(tmp_path, "mark", "two")
     edge.publish("mark")
     regions = edge.function_versions()["mark"]["regions"]
@@ -140,11 +146,7 @@ def test_a_function_new_to_a_region_does_not_run_there_until_it_arrives():
 
 
 async def test_a_region_serving_a_settled_release_still_picks_up_each_later_rollout(tmp_path, origin, make_edge):
-    clock = Clock()
-    write_function(tmp_path, "mark", "one")
-    config = edge_config(tmp_path, origin.port, functions=("mark",), edgesim=REALISTIC,
-                         behavior={"CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"})
-    edge = await make_edge(config, clock=clock, seed=7, sleep=Sleeps(clock))
+    edge, _ = await uncached_realistic_edge(tmp_path, origin, make_edge, seed=7)
     pop = edge.topology.pops_in("eu-central-1")[0]
     assert code_mark(await edge.handle(get("/a", X_Edgesim_Pop=pop))) == "one"
     previous = "one"
