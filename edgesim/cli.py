@@ -6,8 +6,8 @@ Exit codes: 0 success, 1 a function or request failed as asked, 2 usage or confi
 from __future__ import annotations
 
 import argparse
-import gc
 import asyncio
+import gc
 import importlib
 import json
 import logging

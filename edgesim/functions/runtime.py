@@ -266,7 +266,6 @@ class Engine:
         return None if value is None else {"value": value}
 
 
-_WATCHED = "Object.prototype, Array.prototype, String.prototype, Function.prototype, JSON"
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
@@ -274,9 +273,11 @@ def _intact_check(watched: list[list[str]]) -> str:
     """JavaScript for invoke.js's tamper check: no enumerable property on a watched object,
     and each of its functions still the original.
 
-    Each name is written into the code, so QuickJS resolves it once at compile time
-    instead of on every run; `watched` is what `watchedFunctions()` reported.
+    `watched` is what `watchedFunctions()` reported; the result is a factory that
+    invoke.js calls with the watched objects and `Object.keys`. Each name is written into
+    the code, so QuickJS resolves it once at compile time instead of on every run.
     """
+    targets = [f"t{index} = watched[{index}]" for index in range(len(watched))]
     captured: list[str] = []
     tests: list[str] = []
     for index, names in enumerate(watched):
@@ -285,9 +286,8 @@ def _intact_check(watched: list[list[str]]) -> str:
             member = f"t{index}.{name}" if _IDENTIFIER.match(name) else f"t{index}[{json.dumps(name)}]"
             tests.append(f"{member} === f{len(captured)}")
             captured.append(f"f{len(captured)} = {member}")
-    targets = ", ".join(f"t{index}" for index in range(len(watched)))
-    return (f"(function ({targets}, keys) {{ var {', '.join(captured)}; "
-            f"return function () {{ return {' && '.join(tests)}; }}; }})({_WATCHED}, Object.keys)")
+    return (f"(function (watched, keys) {{ var {', '.join(targets + captured)}; "
+            f"return function () {{ return {' && '.join(tests)}; }}; }})")
 
 
 _PLAIN = ("P", "T")

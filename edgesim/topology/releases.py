@@ -50,7 +50,7 @@ class Releases:
         self.names = sorted({a.name for b in self.behaviors for a in b.associations})
         self._hooks: dict[tuple[str, int, str], Hook] = {}
         self._sets: dict[tuple[tuple[str, int | None], ...], HookSet] = {}
-        self._quiet: dict[str, tuple[int, HookSet | None]] = {}
+        self._quiet: dict[str, tuple[int, HookSet]] = {}
         self._load_errors: dict[tuple[str, int], str] = {}
         self._version_providers: list[Any] = []
 
@@ -61,9 +61,9 @@ class Releases:
         now = replication.clock()
         quiet = now >= replication.quiet_from
         if quiet:
-            revision, hooks = self._quiet.get(region, (-1, None))
-            if hooks is not None and revision == replication.revision:
-                return hooks
+            cached = self._quiet.get(region)
+            if cached is not None and cached[0] == replication.revision:
+                return cached[1]
         live = tuple((name, replication.live(name, region, now)) for name in self.names)
         hooks = self._sets.get(live)
         if hooks is None:

@@ -125,6 +125,16 @@ def test_a_run_that_only_changes_a_built_in_and_returns_still_gets_a_fresh_conte
     assert [run.value["headers"]["x-seen"]["value"] for run in runs] == ["undefined", "undefined"]
 
 
+def test_the_noted_object_functions_keep_their_names_and_lengths() -> None:
+    names = ["defineProperty", "defineProperties", "setPrototypeOf", "freeze", "seal", "preventExtensions"]
+    code = f"""function handler(event) {{
+      console.log(JSON.stringify({json.dumps(names)}.map(function (n) {{ return [Object[n].name, Object[n].length]; }})));
+      return event.request;
+    }}"""
+    run = one_run(code)
+    assert json.loads(run.logs[-1]) == [[name, length] for name, length in zip(names, [3, 2, 2, 1, 1, 1])]
+
+
 def test_object_functions_on_ordinary_objects_keep_the_context() -> None:
     code = """var calls = 0;
     function handler(event) {

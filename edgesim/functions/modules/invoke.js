@@ -7,6 +7,7 @@
   // JSON.stringify or Object.keys must not change how its outcome reaches Python.
   var stringify = JSON.stringify, parse = JSON.parse, keysOf = Object.keys, namesOf = Object.getOwnPropertyNames;
   var describe = Object.getOwnPropertyDescriptor, defineProp = Object.defineProperty, getProto = Object.getPrototypeOf;
+  var applyTo = Reflect.apply;  // taken before Reflect is removed below
 
   env.removed.forEach(function (path) {
     var parts = path.split("."), target = global, i = 0;
@@ -130,23 +131,18 @@
     reshaped = false;
     return clean;
   }
+  // The Object functions that reshape their first argument note a watched one, then do
+  // their work; each keeps the original's name and length.
   ["defineProperty", "defineProperties", "setPrototypeOf", "freeze", "seal", "preventExtensions"].forEach(function (name) {
     var original = Object[name];
-    var noting = {
-      // Named as the originals, with their lengths; only the target is looked at.
-      defineProperty: function defineProperty(o, p, d) { return original(note(o), p, d); },
-      defineProperties: function defineProperties(o, d) { return original(note(o), d); },
-      setPrototypeOf: function setPrototypeOf(o, p) { return original(note(o), p); },
-      freeze: function freeze(o) { return original(note(o)); },
-      seal: function seal(o) { return original(note(o)); },
-      preventExtensions: function preventExtensions(o) { return original(note(o)); }
-    }[name];
+    var noting = function (target) {
+      for (var i = 0; i < watched.length; i++) if (watched[i] === target) reshaped = true;
+      return applyTo(original, Object, arguments);
+    };
+    defineProp(noting, "name", { value: name });
+    defineProp(noting, "length", { value: original.length });
     defineProp(Object, name, { value: noting, writable: true, enumerable: false, configurable: true });
   });
-  function note(target) {
-    if (watched.indexOf(target) !== -1) reshaped = true;
-    return target;
-  }
 
   // [[names of its functions], ...] for each watched object.
   env.watchedFunctions = function () {
@@ -155,9 +151,10 @@
     }));
   };
 
-  // Installs the check Python wrote, then hides the glue from user code for good.
-  env.seal = function (check) {
-    sameFunctions = check;
+  // Installs the check Python wrote (a factory of it, given the watched objects), then hides
+  // the glue from user code for good.
+  env.seal = function (makeCheck) {
+    sameFunctions = makeCheck(watched, keysOf);
     var entryPoints = {
       __edgesim_invoke: global.__edgesim_invoke, __edgesim_kvs_requests: global.__edgesim_kvs_requests,
       __edgesim_kvs_answer: global.__edgesim_kvs_answer, __edgesim_finish: finish
