@@ -108,10 +108,17 @@ def _invoke(args: argparse.Namespace) -> dict[str, Any]:
 
 def _as_file(value: str | Path, target: Path) -> Path:
     """A path stays a path; a string that names no file is source text."""
-    if isinstance(value, Path) or Path(value).exists():
+    if isinstance(value, Path) or _names_a_file(value):
         return Path(value)
     target.write_text(value, encoding="utf-8")
     return target
+
+
+def _names_a_file(value: str) -> bool:
+    try:
+        return Path(value).exists()
+    except OSError:  # a name too long for the file system: source text of a real function
+        return False
 
 
 def _as_json_file(value: dict[str, Any] | str | Path, target: Path) -> Path:

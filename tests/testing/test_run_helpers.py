@@ -51,6 +51,14 @@ def test_run_function_takes_source_text_and_reports_errors_as_the_cli_does():
     assert result["TestResult"]["FunctionSummary"]["Name"] == "function"
 
 
+def test_run_function_takes_source_text_longer_than_a_file_name():
+    body = "function handler(event) {\n" + "    var unused = 'padding a line of a real function';\n" * 8
+    source = body + "    return event.request;\n}\n"
+    assert len(source) > 255
+    result = run_function(source, CF_EVENT)
+    assert result["TestResult"]["FunctionErrorMessage"] == ""
+
+
 def test_run_function_usage_problems_raise():
     with pytest.raises(EdgeCodeUsageError, match="request object"):
         run_function("function handler(e) { return e.request; }", {"nothing": 1})
