@@ -254,6 +254,11 @@ class TestClockRandomAndLogs:
         assert outcome.logs == ["a"]
         assert "one argument" in outcome.warnings[0]
 
+    def test_console_log_of_an_error_shows_its_name_and_message(self) -> None:
+        code = ("function handler(e) { try { throw new TypeError('no token'); } catch (err) { console.log(err); }\n"
+                " console.log(new Error('plain')); return e.request; }")
+        assert run(code, V2).logs == ["TypeError: no token", "Error: plain"]
+
     def test_logs_are_cut_at_10_kb(self) -> None:
         outcome = run("function handler(e) { for (var i = 0; i < 30; i++) console.log('x'.repeat(1000)); return e.request; }")
         assert sum(len(line) for line in outcome.logs) == 10 * 1024

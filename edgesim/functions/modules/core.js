@@ -7,6 +7,8 @@
 
   function show(value) {
     if (typeof value === "string") return value;
+    // An error logs as "Name: message", as AWS's samples expect of console.log(e); its JSON is {}.
+    if (value instanceof Error) return String(value);
     if (value !== null && typeof value === "object") {
       try {
         var json = JSON.stringify(value);
