@@ -30,7 +30,9 @@ FEATURES: dict[str, tuple[str, frozenset[str]]] = {
     "import": ("'import' statements", _V2_ONLY),
     "numeric-separator": ("numeric separators", _V2_ONLY),
     "regex-sticky": ("the sticky RegExp flag 'y'", _V2_ONLY),
-    "async-closure": ("async arrow functions, function expressions and methods", _NEITHER),
+    # The guide's "async arguments and closures are not supported" is not a publish-time
+    # refusal: AWS's own 2.0 samples deploy async arrow functions (docs/functions.md).
+    "async-closure": ("async arrow functions, function expressions and methods", _V2_ONLY),
     "top-level-await": ("'await' outside an async function", _NEITHER),
     "export": ("'export'", _NEITHER),
     "dynamic-import": ("dynamic import()", _NEITHER),
@@ -153,8 +155,12 @@ def _features_of(node: tree_sitter.Node, in_async: bool) -> list[str]:
         return found
     if kind == "await_expression":
         return ["await" if in_async else "top-level-await"]
-    if kind == "for_in_statement" and any(c.type == "of" for c in node.children):
-        return ["for-of"]
+    if kind == "for_in_statement":
+        declared = node.child_by_field_name("kind")
+        found = [declared.type] if declared is not None and declared.type in ("let", "const") else []
+        if any(c.type == "of" for c in node.children):
+            found.append("for-of")
+        return found
     if kind == "call_expression" and node.children[0].type == "import":
         return ["dynamic-import"]
     if kind == "rest_pattern" and node.parent is not None and node.parent.type != "formal_parameters":

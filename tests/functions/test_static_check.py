@@ -24,6 +24,10 @@ def messages(source: str, runtime: str) -> list[str]:
         ("import cf from 'cloudfront';", "'import'"),
         ("var n = 1_000;", "numeric separators"),
         ("var r = /a/y;", "sticky"),
+        ("for (const key in o) {}", "'const'"),
+        ("for (let key in o) {}", "'let'"),
+        ("var f = async () => 1;", "async arrow"),
+        ("var f = async function () {};", "async arrow"),
     ],
 )
 def test_runtime_1_refuses_2_0_syntax_that_2_0_accepts(source: str, feature: str) -> None:
@@ -55,9 +59,8 @@ def test_await_is_2_0_only() -> None:
         ("var r = /a/s;", "RegExp flags"),
         ("export default function handler(e) {}", "'export'"),
         ("import('x');", "dynamic import"),
-        ("var f = async () => 1;", "async arrow"),
-        ("var f = async function () {};", "async arrow"),
         ("await x;", "outside an async function"),
+        ("async function h() { [1].forEach(function () { await x; }); }", "outside an async function"),
     ],
 )
 @pytest.mark.parametrize("runtime", BOTH)
@@ -83,6 +86,25 @@ def test_features_on_neither_list_are_refused_by_both_runtimes(source: str, feat
 def test_es5_and_listed_1_0_features_pass_in_both(source: str) -> None:
     for runtime in BOTH:
         assert check(source, runtime) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # aws-samples/sample-simple-dynamic-origin-routing-using-amazon-cloudfront-functions,
+        # deployed with FunctionRuntime.JS_2_0: async arrows bound to constants.
+        "const getDomain = async (request) => { return await kvsHandle.get(request.uri); };",
+        # Issue #13: a KVS lookup in an async arrow passed to a helper.
+        "function first(keys, lookup) { return lookup(keys[0]); }\n"
+        "async function handler(e) { return await first(['a'], async (key) => await kvsHandle.get(key)); }",
+        "var lookup = async function named(key) { return await kvsHandle.get(key); };",
+        "var store = { async read(key) { return await kvsHandle.get(key); } };",
+        "var f = async key => await key;",
+    ],
+)
+def test_2_0_accepts_async_arrows_function_expressions_and_methods_with_await(source: str) -> None:
+    assert check(source, V2) == []
+    assert any("async arrow" in m and "cloudfront-js-1.0" in m for m in messages(source, V1))
 
 
 def test_rest_parameters_pass_but_rest_destructuring_does_not() -> None:
