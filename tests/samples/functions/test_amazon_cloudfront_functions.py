@@ -778,3 +778,48 @@ def test_verify_jwt_checks_the_hmac_and_the_clock() -> None:
     expired = request(querystring={"jwt": {"value": _jwt(SECRET, {"exp": NOW_SECONDS - 60})}})
     out = run(VERIFY_JWT, viewer_request(expired), V2)
     assert out["response"]["statusCode"] == 401 and out["_logs"] == ["Error: Token expired"]
+
+
+# typescript-cloudfront-functions compiles src/QueryParamValidator.ts with target es5 and
+# webpack's `library: {name: 'handler', type: 'var', export: 'default'}`: the deployed code
+# is a `var handler` assigned by a bundle's IIFE, not a function declaration. Written here in
+# that shape (the bundle's module plumbing left out), with the logic of the .ts sources.
+QUERY_PARAM_VALIDATOR = """
+var handler;
+(function () {
+    "use strict";
+    var MISSING_REQUIRED_PARAM_MSG = 'Required parameter is missing';
+    var INVALID_PARAM_MSG = 'Invalid parameter';
+    var error = function (statusCode, statusDescription) {
+        return { statusCode: statusCode, statusDescription: statusDescription };
+    };
+    function isAnyParamUppercase() {
+        var vals = [];
+        for (var i = 0; i < arguments.length; i++) vals[i] = arguments[i];
+        return vals.some(function (val) { return val === val.toUpperCase(); });
+    }
+    function validate(event) {
+        var _a, _b;
+        var request = event.request;
+        var param1 = (_a = request.querystring.param1) === null || _a === void 0 ? void 0 : _a.value;
+        var param2 = (_b = request.querystring.param2) === null || _b === void 0 ? void 0 : _b.value;
+        if (param1 === undefined || param2 === undefined)
+            return error(400, MISSING_REQUIRED_PARAM_MSG);
+        else if (isAnyParamUppercase(param1, param2))
+            return error(400, INVALID_PARAM_MSG);
+        return event.request;
+    }
+    handler = validate;
+})();
+"""
+
+
+def test_typescript_query_param_validator_as_compiled_for_cloudfront() -> None:
+    """typescript-cloudfront-functions/src/QueryParamValidator.ts (+ utils), as webpack emits it
+    (tsconfig.json target es5, webpack.config.js library type 'var'); tst/QueryParamValidator.test.ts's cases."""
+    def answer(query: dict[str, str]) -> dict:
+        return run(QUERY_PARAM_VALIDATOR, viewer_request(request(querystring={k: {"value": v} for k, v in query.items()})), V1)
+    assert answer({"param1": "a"})["response"] == {"statusCode": 400, "statusDescription": "Required parameter is missing",
+                                                    "headers": {}, "cookies": {}}
+    assert answer({"param1": "A", "param2": "b"})["response"]["statusDescription"] == "Invalid parameter"
+    assert answer({"param1": "a", "param2": "b"})["request"]["querystring"]["param2"] == {"value": "b"}
