@@ -823,3 +823,23 @@ def test_typescript_query_param_validator_as_compiled_for_cloudfront() -> None:
                                                     "headers": {}, "cookies": {}}
     assert answer({"param1": "A", "param2": "b"})["response"]["statusDescription"] == "Invalid parameter"
     assert answer({"param1": "a", "param2": "b"})["request"]["querystring"]["param2"] == {"value": "b"}
+
+
+def test_verify_jwt_on_the_samples_own_test_object_prints_the_readmes_function_output() -> None:
+    """verify-jwt/test-objects/valid-jwt.json (its token, signed with the sample's key, expires
+    2024-05-20) and the TestResult the verify-jwt README shows: the token gone, the misspelled
+    `multivalue` dropped, `cookies` added."""
+    token = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5"
+             "MDIyLCJuYmYiOjE1MTYyMzkwMjIsImV4cCI6MTcxNjIzOTAyMn0.jyu6HjS95wU8iSofQ8nBlmPjFYODxn4PQAdFM-Cv8JY")
+    event = {"version": "1.0", "context": {"eventType": "viewer-request"}, "viewer": {"ip": "0.0.0.0"},
+             "request": {"method": "GET", "uri": "/index.html",
+                         "querystring": {"jwt": {"value": token}, "test": {"value": "anotherQueryString"}},
+                         "headers": {"host": {"value": "www.example.com"},
+                                     "accept": {"value": "text/html", "multivalue": [{"value": "text/html"},
+                                                                                     {"value": "application/xhtml+xml"}]}}}}
+    out = run(VERIFY_JWT, event, V2, now="2024-01-01T00:00:00Z")
+    assert out["_logs"] == ["Valid JWT token"]
+    assert out["request"] == {"headers": {"host": {"value": "www.example.com"}, "accept": {"value": "text/html"}},
+                              "method": "GET", "querystring": {"test": {"value": "anotherQueryString"}},
+                              "uri": "/index.html", "cookies": {}}
+    assert run(VERIFY_JWT, event, V2, now="2024-06-01T00:00:00Z")["response"]["statusCode"] == 401
