@@ -12,6 +12,7 @@ import base64
 import binascii
 import dataclasses
 import ipaddress
+import json
 import re
 from typing import Any
 
@@ -31,6 +32,7 @@ MAX_URL_CHARS = 8192
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _BAD_VALUE_CHAR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _BAD_QUERY_CHAR = re.compile(r"[\x00-\x20\x7f#]")
+_DIGITS = re.compile(r"[0-9]+")
 SSL_PROTOCOLS = frozenset({"TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"})
 # Viewer-request may not add this one although CloudFront-* headers are otherwise free (4.3).
 ADDED_AFTER_VIEWER_REQUEST = frozenset({"cloudfront-viewer-country"})
@@ -57,8 +59,14 @@ def read_result(sent: SentEvent, result: Any) -> tuple[EdgeRequest | None, EdgeR
     return None, read_response(sent, result), None
 
 
-def read_headers(value: Any, where: str) -> list[tuple[str, str]]:
-    """A `{name: [{key?, value}]}` map as ordered fields, a missing `key` filled in."""
+def read_headers(value: Any, where: str, warnings: list[str]) -> list[tuple[str, str]]:
+    """A `{name: [{key?, value}]}` map as ordered fields, a missing `key` filled in.
+
+    A `key` naming another header than its map entry is sent under the map's name, as
+    the developer guide's last-modified example expects (it copies the
+    `x-amz-meta-last-modified` entry, key and all, to `last-modified`). What CloudFront
+    does with such an entry is unconfirmed (spec 1.5), so it is said in `warnings`.
+    """
     if not isinstance(value, dict):
         raise ValidationFailure(f"{where} must be an object of header lists")
     fields: list[tuple[str, str]] = []
@@ -73,7 +81,14 @@ def read_headers(value: Any, where: str) -> list[tuple[str, str]]:
             if not isinstance(key, str) or not _TOKEN.match(key):
                 raise ValidationFailure(f"{where}['{name}'] has an invalid header name {key!r}")
             if key.lower() != name.lower():
-                raise ValidationFailure(f"{where}['{name}'] has key '{key}', which does not match its name")
+                if not _TOKEN.match(name):
+                    raise ValidationFailure(f"{where} has an invalid header name {name!r}")
+                key = canonical_key(name)
+                warnings.append(
+                    f"{where}['{name}'] has key '{entry['key']}', another header's name: edgesim sends it as '{key}' "
+                    "(the map name), as the developer guide's last-modified example expects; "
+                    "what CloudFront does with such a key is unconfirmed"
+                )
             if not isinstance(header_value, str):
                 raise ValidationFailure(
                     f"header '{name}' has a value of type {type(header_value).__name__}: each header value must be a string"
@@ -93,7 +108,7 @@ def _by_name(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 def _checked_headers(sent: SentEvent, before: Headers, hidden: list[tuple[str, str]], value: Any, where: str) -> Headers:
     """Returned headers after the disallowed / read-only rules, with hidden ones put back."""
-    fields = read_headers(value, where)
+    fields = read_headers(value, where, sent.warnings)
     shown_before = [(n, v) for n, v in before if not is_disallowed(n)]
     after = _by_name(fields)
     violations = header_violations("lambda", sent.event_type, _by_name(shown_before), after)
@@ -160,8 +175,12 @@ def _b64decode(data: str, where: str) -> bytes:
 
 
 def _status(value: Any) -> int:
-    if not isinstance(value, str) or not value.isdigit():
-        raise ValidationFailure(f"status must be a string holding a number, got {value!r}")
+    """`status` as a string of digits or a JSON number: the developer guide's examples
+    return both ('302' when generating a redirect, 200 and 302 when rewriting an error)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValidationFailure(
+            f"status {json.dumps(value)} is invalid: it must be a status code, as a number or a string of digits"
+        )
     status = int(value)
     if not 200 <= status <= 599:
         raise ValidationFailure(f"status {status} is invalid: it must be between 200 and 599")
@@ -193,7 +212,7 @@ def _response_body(sent: SentEvent, result: dict[str, Any], headers: Headers) ->
 def read_generated_response(sent: SentEvent, result: dict[str, Any]) -> EdgeResponse:
     """A response generated in a request event: only `status` is required."""
     status = _status(result.get("status"))
-    fields = read_headers(result.get("headers", {}), "response.headers")
+    fields = read_headers(result.get("headers", {}), "response.headers", sent.warnings)
     bad = [name for name, _ in fields if is_disallowed(name)]
     if bad:
         raise ValidationFailure(f"header '{bad[0].lower()}' is disallowed: edge functions may not add it")
@@ -238,7 +257,7 @@ def read_origin(sent: SentEvent, value: Any, request_headers: Headers) -> Origin
         raise ValidationFailure(f"{where} must be an object")
     domain = fields.get("domainName")
     path = fields.get("path", "")
-    custom = read_headers(fields.get("customHeaders", {}), f"{where}.customHeaders")
+    custom = read_headers(fields.get("customHeaders", {}), f"{where}.customHeaders", sent.warnings)
     for name, _ in custom:
         if is_disallowed(name):
             raise ValidationFailure(f"{where}.customHeaders has the disallowed header '{name}'")
@@ -278,7 +297,8 @@ def _read_custom_origin(
     return dataclasses.replace(
         base, domain_name=domain, origin_path=path, custom_headers=custom,
         protocol_policy=f"{protocol}-only", read_timeout=float(read_timeout), keepalive_timeout=float(keepalive),
-        ssl_protocols=tuple(ssl), is_s3=False, s3_origin_access_identity="", url_override=url_override, **ports,
+        ssl_protocols=tuple(ssl), is_s3=False, s3_origin_access_identity="", s3_region=None, url_override=url_override,
+        **ports,
     )
 
 
@@ -291,16 +311,19 @@ def _read_s3_origin(
     auth = fields.get("authMethod", "none")
     if auth not in ("origin-access-identity", "none"):
         raise ValidationFailure(f"{where}.authMethod must be 'origin-access-identity' or 'none'")
+    region = fields.get("region")
+    if region is not None and not isinstance(region, str):
+        raise ValidationFailure(f"{where}.region must be a string")
     oai = ""
     if auth == "origin-access-identity":
-        if not isinstance(fields.get("region"), str) or not fields["region"]:
+        if not region:
             raise ValidationFailure(f"{where}.region is required with authMethod 'origin-access-identity'")
         if not base.is_s3 or not base.s3_origin_access_identity:
             raise ValidationFailure(f"{where}.authMethod 'origin-access-identity' needs the original S3 origin's identity")
         oai = base.s3_origin_access_identity
     return dataclasses.replace(
         base, domain_name=domain, origin_path=path, custom_headers=custom, is_s3=True,
-        s3_origin_access_identity=oai, url_override=url_override,
+        s3_origin_access_identity=oai, s3_region=region, url_override=url_override,
     )
 
 
