@@ -20,6 +20,8 @@ class Origin:
 
     `url_override` is where edgesim really sends the request (from `--origin ID=URL` or
     `Edgesim.Origins`); CloudFront's own fields (domain, Host header, path) still apply.
+    `s3_region` is the region a Lambda@Edge function set on an S3 origin; None means the
+    one the bucket's domain name says.
     """
 
     id: str
@@ -36,6 +38,7 @@ class Origin:
     connection_timeout: float = 10.0
     is_s3: bool = False
     s3_origin_access_identity: str = ""
+    s3_region: str | None = None
     url_override: str | None = None
 
     def base_url(self, viewer_scheme: str = "http") -> str:

@@ -45,7 +45,8 @@ class SentEvent:
     """An event as sent, with what the result is checked and merged against.
 
     Disallowed headers are hidden from the function but not dropped: they are put back
-    on whatever it returns.
+    on whatever it returns. `warnings` collects what reading the result accepted on an
+    unconfirmed rule.
     """
 
     event_type: str
@@ -54,6 +55,7 @@ class SentEvent:
     include_body: bool
     hidden_request_headers: list[tuple[str, str]] = field(default_factory=list)
     hidden_response_headers: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def payload(self) -> bytes:
@@ -107,7 +109,7 @@ def origin_to_cf(origin: Origin, viewer_scheme: str) -> dict[str, Any]:
                 "customHeaders": pairs_to_cf(origin.custom_headers),
                 "domainName": origin.domain_name,
                 "path": origin.origin_path,
-                "region": s3_region(origin.domain_name),
+                "region": s3_region(origin.domain_name) if origin.s3_region is None else origin.s3_region,
             }
         }
     protocol = origin_protocol(origin, viewer_scheme)

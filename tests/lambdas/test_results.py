@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from edgesim.config.model import Origin
+from edgesim.edge.hooks import HookError
 from edgesim.edge.model import Headers
 from tests.lambdas.helpers import ORIGIN, make_call, make_hook, origin_response, requires_node, viewer_request
 
@@ -90,6 +91,36 @@ async def test_origin_request_switches_from_custom_to_s3(runtime, scripted_node)
         request.origin = {s3: {authMethod: 'none', customHeaders: {}, domainName: 'bucket.s3.amazonaws.com', path: '', region: 'us-east-1'}};
         return request;""")
     assert result.origin.is_s3 and result.origin.domain_name == "bucket.s3.amazonaws.com"
+
+
+async def test_origin_request_keeps_the_s3_region_it_sets(runtime, scripted_node):
+    # The developer guide's "change the Amazon S3 origin region" example sets region and domain.
+    s3 = Origin(id="b", domain_name="my-bucket.s3.amazonaws.com", is_s3=True)
+    result = await run(runtime, scripted_node, "origin-request", """
+        request.origin.s3.region = 'eu-west-2';
+        request.origin.s3.domainName = 'my-bucket-in-eu-west-2.s3.amazonaws.com';
+        return request;""", origin=s3)
+    assert result.origin.s3_region == "eu-west-2"
+    only_region = await run(runtime, scripted_node, "origin-request", "request.origin.s3.region = 'ap-south-1'; return request;", origin=s3)
+    assert only_region.origin is not None and only_region.origin.s3_region == "ap-south-1"
+
+
+async def test_s3_region_set_at_origin_request_is_what_origin_response_sees(runtime, scripted_node):
+    s3 = Origin(id="b", domain_name="my-bucket.s3.amazonaws.com", is_s3=True)
+    chosen = (await run(runtime, scripted_node, "origin-request", "request.origin.s3.region = 'eu-west-2'; return request;", origin=s3)).origin
+    seen = await run(runtime, scripted_node, "origin-response", """
+        console.log('origin region ' + request.origin.s3.region);
+        response.headers['x-region'] = [{value: request.origin.s3.region}]; return response;""", origin=chosen)
+    assert seen.response.headers.get("x-region") == "eu-west-2"
+    assert any("origin region eu-west-2" in line for line in seen.logs)
+
+
+@pytest.mark.parametrize("region", ["42", "['eu-west-1']"])
+async def test_s3_region_that_is_not_a_string_is_refused(runtime, scripted_node, region):
+    s3 = Origin(id="b", domain_name="my-bucket.s3.amazonaws.com", is_s3=True)
+    with pytest.raises(HookError) as caught:
+        await run(runtime, scripted_node, "origin-request", f"request.origin.s3.region = {region}; return request;", origin=s3)
+    assert "request.origin.s3.region must be a string" in caught.value.reason
 
 
 async def test_unchanged_origin_is_not_reported_as_a_switch(runtime, scripted_node):
