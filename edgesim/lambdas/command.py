@@ -165,6 +165,7 @@ def _origin(value: dict[str, Any]) -> Origin:
         return Origin(
             id="event-origin", domain_name=s3["domainName"], origin_path=s3.get("path", ""),
             custom_headers=tuple(_headers(s3.get("customHeaders", {}))), is_s3=True, s3_origin_access_identity=oai,
+            s3_region=s3.get("region"),
         )
     custom = value["custom"]
     protocol = custom.get("protocol", "https")
@@ -191,15 +192,22 @@ def _report(outcome: LambdaOutcome, call: HookCall, include_body: bool) -> dict[
         }
     else:
         result = outcome.result
-        assert result is not None
+        assert result is not None and outcome.invoke is not None and outcome.invoke.payload is not None
+        returned = json.loads(outcome.invoke.payload)
         if result.request is not None:
             origin = result.origin or call.origin
             request, _ = request_to_cf(result.request, call.event_type, origin, include_body=False)
+            if isinstance(returned.get("body"), dict):
+                request["body"] = returned["body"]
             if include_body and result.request.body:
-                request["body"] = {"encoding": "base64", "data": base64.b64encode(result.request.body).decode()}
+                out["forwardedBody"] = _body_report(result.request.body)
             out["request"] = request
         if result.response is not None:
-            out["response"] = _response_report(result.response)
+            out["response"] = _response_report(result.response, returned)
+            if "body" in returned and isinstance(result.response.body, bytes):
+                out["forwardedBody"] = _body_report(result.response.body)
+        if outcome.warnings:
+            out["warnings"] = outcome.warnings
     invoke = outcome.invoke
     out["logs"] = invoke.logs if invoke else []
     out["durationMs"] = round(invoke.duration_ms, 3) if invoke else 0
@@ -209,12 +217,18 @@ def _report(outcome: LambdaOutcome, call: HookCall, include_body: bool) -> dict[
     return out
 
 
-def _response_report(response: EdgeResponse) -> dict[str, Any]:
+def _response_report(response: EdgeResponse, returned: dict[str, Any]) -> dict[str, Any]:
+    """The response CloudFront accepted, with its body as the function wrote it."""
     cf, _ = response_to_cf(response)
-    body = response.body if isinstance(response.body, bytes) else b""
-    if body:
-        try:
-            cf["body"], cf["bodyEncoding"] = body.decode("utf-8"), "text"
-        except UnicodeDecodeError:
-            cf["body"], cf["bodyEncoding"] = base64.b64encode(body).decode(), "base64"
+    if "body" in returned:
+        cf["body"] = returned["body"]
+        cf["bodyEncoding"] = returned.get("bodyEncoding", "text")
     return cf
+
+
+def _body_report(body: bytes) -> dict[str, Any]:
+    """The bytes CloudFront goes on with (decoded, truncated), as text when they are UTF-8."""
+    try:
+        return {"encoding": "text", "data": body.decode("utf-8"), "size": len(body)}
+    except UnicodeDecodeError:
+        return {"encoding": "base64", "data": base64.b64encode(body).decode("ascii"), "size": len(body)}

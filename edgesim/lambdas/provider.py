@@ -12,7 +12,7 @@ import asyncio
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -144,6 +144,7 @@ class LambdaOutcome:
     error: HookError | None = None
     error_type: str | None = None
     error_message: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 class LambdaEdgeHook:
@@ -184,10 +185,13 @@ class LambdaEdgeHook:
             line = f"{timestamp()} {call.context.request_id} {invoke.request_id} {VALIDATION_ERROR}: {exc}"
             self.runtime.sink.write(region, validation_log_group(call.context.distribution_id), [line])
             return self._fail(invoke, 502, VALIDATION_ERROR, VALIDATION_ERROR, str(exc))
-        result.logs = list(invoke.logs)
+        warnings = [f"{timestamp()} {call.context.request_id} {invoke.request_id} edgesim warning: {w}" for w in sent.warnings]
+        if warnings:
+            self.runtime.sink.write(region, validation_log_group(call.context.distribution_id), warnings)
+        result.logs = list(invoke.logs) + warnings
         result.duration_ms = invoke.duration_ms
         result.version = self.version
-        return LambdaOutcome(invoke, result=result)
+        return LambdaOutcome(invoke, result=result, warnings=list(sent.warnings))
 
     def _validated(self, sent: SentEvent, payload: bytes) -> HookResult:
         try:

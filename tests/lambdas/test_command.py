@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import gzip
 import json
 import subprocess
 import sys
@@ -96,7 +98,7 @@ def test_function_exception_exits_1_with_its_own_error_type(tmp_path, event_file
 
 
 def test_validation_failure_exits_1_with_cloudfronts_error_name(tmp_path, event_file, capsys):
-    code = write_code(tmp_path / "bad-status", {"lambda_function.py": "def lambda_handler(event, context):\n    return {'status': 200}\n"})
+    code = write_code(tmp_path / "bad-status", {"lambda_function.py": "def lambda_handler(event, context):\n    return {'status': 'OK'}\n"})
     status, out, _ = invoke(capsys, str(code), "--event-type", "viewer-request", "--event", str(event_file))
     assert status == 1
     assert out["error"]["type"] == out["error"]["cloudfrontError"] == "LambdaValidationError"
@@ -116,6 +118,82 @@ def test_response_event_uses_the_events_response(tmp_path, capsys):
     status, out, _ = invoke(capsys, str(code), "--event-type", "origin-response", "--event", str(path))
     assert status == 0
     assert out["response"] == {"headers": {}, "status": "200", "statusDescription": "OK", "body": "fallback", "bodyEncoding": "text"}
+
+
+def test_replaced_text_body_is_shown_as_returned_beside_what_is_forwarded(tmp_path, event_file, capsys):
+    code = write_code(tmp_path / "replace", {"lambda_function.py": """
+        def lambda_handler(event, context):
+            request = event["Records"][0]["cf"]["request"]
+            request["body"].update(action="replace", encoding="text", data="name=alice&café=1")
+            return request
+    """})
+    status, out, _ = invoke(capsys, str(code), "--event-type", "viewer-request", "--event", str(event_file), "--include-body")
+    assert status == 0
+    assert out["request"]["body"] == {"inputTruncated": False, "action": "replace", "encoding": "text", "data": "name=alice&café=1"}
+    assert out["forwardedBody"] == {"encoding": "text", "data": "name=alice&café=1", "size": 18}
+
+
+def test_read_only_body_forwards_the_original(tmp_path, event_file, capsys):
+    code = write_code(tmp_path / "read-only", {"lambda_function.py": """
+        def lambda_handler(event, context):
+            request = event["Records"][0]["cf"]["request"]
+            request["body"]["data"] = "ignored"
+            return request
+    """})
+    _, out, _ = invoke(capsys, str(code), "--event-type", "viewer-request", "--event", str(event_file), "--include-body")
+    assert out["request"]["body"]["action"] == "read-only" and out["request"]["body"]["data"] == "ignored"
+    assert out["forwardedBody"] == {"encoding": "text", "data": "name=bob", "size": 8}
+
+
+def test_base64_response_body_is_shown_as_returned(tmp_path, event_file, capsys):
+    code = write_code(tmp_path / "gzip", {"index.js": """
+        const zlib = require('zlib');
+        exports.handler = async () => ({status: 200, body: zlib.gzipSync('hello').toString('base64'), bodyEncoding: 'base64',
+          headers: {'content-encoding': [{key: 'Content-Encoding', value: 'gzip'}]}});
+    """})
+    status, out, _ = invoke(capsys, str(code), "--event-type", "viewer-request", "--event", str(event_file))
+    assert status == 0
+    assert out["response"]["bodyEncoding"] == "base64" and out["response"]["status"] == "200"
+    assert gzip.decompress(base64.b64decode(out["response"]["body"])) == b"hello"
+    assert out["forwardedBody"]["encoding"] == "base64"
+    assert base64.b64decode(out["forwardedBody"]["data"]) == base64.b64decode(out["response"]["body"])
+
+
+def test_s3_region_the_function_set_is_in_the_printed_request(tmp_path, capsys):
+    event = json.loads(json.dumps(EVENT))
+    event["Records"][0]["cf"]["request"]["origin"] = {"s3": {
+        "authMethod": "none", "customHeaders": {}, "domainName": "my-bucket.s3.amazonaws.com", "path": "", "region": "us-east-1"}}
+    path = tmp_path / "s3-event.json"
+    path.write_text(json.dumps(event))
+    code = write_code(tmp_path / "region", {"lambda_function.py": """
+        def lambda_handler(event, context):
+            request = event["Records"][0]["cf"]["request"]
+            request["origin"]["s3"]["region"] = "eu-central-1"
+            request["origin"]["s3"]["domainName"] = "my-bucket-in-eu-central-1.s3.amazonaws.com"
+            return request
+    """})
+    status, out, _ = invoke(capsys, str(code), "--event-type", "origin-request", "--event", str(path))
+    assert status == 0
+    assert out["request"]["origin"]["s3"]["region"] == "eu-central-1"
+    assert out["request"]["origin"]["s3"]["domainName"] == "my-bucket-in-eu-central-1.s3.amazonaws.com"
+
+
+def test_header_key_of_another_header_is_printed_as_a_warning(tmp_path, capsys):
+    event = json.loads(json.dumps(EVENT))
+    event["Records"][0]["cf"]["response"] = {"status": "200", "statusDescription": "OK", "headers": {
+        "x-amz-meta-last-modified": [{"key": "X-Amz-Meta-Last-Modified", "value": "Thu, 01 Jun 2023 10:00:00 GMT"}]}}
+    path = tmp_path / "response-event.json"
+    path.write_text(json.dumps(event))
+    code = write_code(tmp_path / "last-modified", {"lambda_function.py": """
+        def lambda_handler(event, context):
+            response = event["Records"][0]["cf"]["response"]
+            response["headers"]["last-modified"] = [response["headers"]["x-amz-meta-last-modified"][0]]
+            return response
+    """})
+    status, out, _ = invoke(capsys, str(code), "--event-type", "origin-response", "--event", str(path))
+    assert status == 0
+    assert out["response"]["headers"]["last-modified"] == [{"key": "Last-Modified", "value": "Thu, 01 Jun 2023 10:00:00 GMT"}]
+    assert len(out["warnings"]) == 1 and "unconfirmed" in out["warnings"][0]
 
 
 def test_fixed_clock_from_now(tmp_path, event_file, capsys):
