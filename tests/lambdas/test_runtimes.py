@@ -116,17 +116,34 @@ async def test_python_context_object(runtime, code_dir):
 
 
 async def test_python_runtime_loads_no_http_email_or_ssl_modules_of_its_own(runtime, code_dir):
-    # They are 8 of a worker's 18 MB, and edgesim keeps one worker per concurrent invocation.
+    # They are 6 of a worker's 18 MB, and edgesim keeps one worker per concurrent invocation.
     code = write_code(code_dir / "py-modules", {"lambda_function.py": """
         import json, sys
         def lambda_handler(event, context):
-            heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("http", "email", "ssl", "urllib"))
+            heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("http", "email", "ssl"))
             return {"status": "200", "body": json.dumps(heavy)}
     """})
     hook = make_hook(runtime, code, "origin-request", runtime_name="python3.12")
     for _ in range(2):  # the first call and a warm one over the same connection
         result = await hook(make_call("origin-request"))
         assert json.loads(result.response.body) == []
+
+
+async def test_python_runtime_has_what_lambdas_bootstrap_loaded_before_user_code(runtime, code_dir):
+    # The developer guide's sign-in redirect example imports only `urllib`, then calls
+    # urllib.parse.quote_plus: Lambda's runtime has urllib.parse loaded already. The other
+    # modules are what awslambdaric's bootstrap.py and marshaller import.
+    code = write_code(code_dir / "py-preloaded", {"lambda_function.py": """
+        import sys
+        import urllib
+        loaded_at_import = sorted(m for m in ("urllib.parse", "json", "decimal", "logging", "traceback") if m in sys.modules)
+        def lambda_handler(event, context):
+            return {"status": "302", "headers": {"location": [{"value": "/signin?r=" + urllib.parse.quote_plus("/a b?c=d")}]},
+                    "body": ",".join(loaded_at_import)}
+    """})
+    result = await make_hook(runtime, code, "viewer-request", runtime_name="python3.12")(make_call("viewer-request"))
+    assert result.response.headers.get("location") == "/signin?r=%2Fa+b%3Fc%3Dd"
+    assert result.response.body == b"decimal,json,logging,traceback,urllib.parse"
 
 
 @requires_node

@@ -18,6 +18,13 @@ import traceback
 BASE = "/2018-06-01/runtime"
 _real_time = time.time
 
+# Standard-library modules Lambda's Python runtime has loaded before user code runs, beyond
+# the ones this file imports itself: `decimal` (awslambdaric's marshaller) and `urllib.parse`,
+# which code may reach after only `import urllib`, as the developer guide's sign-in redirect
+# example does. `http.client` (with `email` and `ssl`, 6 MB a worker) is left out: current
+# awslambdaric imports it only to report init errors and SnapStart restores.
+LAMBDA_PRELOADED = ("decimal", "urllib.parse")
+
 
 def install_clock(offset_ms: float) -> None:
     """edgesim's fixed clock (`--now`): shift wall time the function sees, not deadlines."""
@@ -170,6 +177,8 @@ def fail_init(api: RuntimeApi, exc, error_type, message) -> None:
 
 
 def main() -> None:
+    for name in LAMBDA_PRELOADED:
+        importlib.import_module(name)
     install_clock(float(os.environ.get("EDGESIM_CLOCK_OFFSET_MS") or 0))
     install_logging()
     sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
