@@ -1,0 +1,21 @@
+# Developer guide, "Example: Serving static content (generated response)", Python tab, in our words.
+
+PAGE = """
+<!DOCTYPE html>
+<html lang="en">
+  <head><meta charset="utf-8"><title>Simple Lambda@Edge Static Content Response</title></head>
+  <body><p>Hello from Lambda@Edge!</p></body>
+</html>
+"""
+
+
+def lambda_handler(event, context):
+    return {
+        "status": "200",
+        "statusDescription": "OK",
+        "headers": {
+            "cache-control": [{"key": "Cache-Control", "value": "max-age=100"}],
+            "content-type": [{"key": "Content-Type", "value": "text/html"}],
+        },
+        "body": PAGE,
+    }
