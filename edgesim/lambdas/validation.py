@@ -29,7 +29,7 @@ from edgesim.lambdas.event import (
 )
 
 MAX_URL_CHARS = 8192
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _BAD_VALUE_CHAR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _BAD_QUERY_CHAR = re.compile(r"[\x00-\x20\x7f#]")
 _DIGITS = re.compile(r"[0-9]+")
@@ -78,10 +78,10 @@ def read_headers(value: Any, where: str, warnings: list[str]) -> list[tuple[str,
                 raise ValidationFailure(f"{where}['{name}'] entries must be objects with a 'value'")
             key = entry.get("key", canonical_key(name))
             header_value = entry["value"]
-            if not isinstance(key, str) or not _TOKEN.match(key):
+            if not isinstance(key, str) or not _TOKEN.fullmatch(key):
                 raise ValidationFailure(f"{where}['{name}'] has an invalid header name {key!r}")
             if key.lower() != name.lower():
-                if not _TOKEN.match(name):
+                if not _TOKEN.fullmatch(name):
                     raise ValidationFailure(f"{where} has an invalid header name {name!r}")
                 key = canonical_key(name)
                 warnings.append(
