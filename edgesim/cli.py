@@ -224,7 +224,7 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     server = uvicorn.Server(uvicorn_config(app, host=host, port=bound_port))
     control_port = args.control_port if args.control_port is not None else (control_port_for(bound_port) if port else 0)
     control_sock = bind_socket("127.0.0.1", control_port)
-    control = uvicorn.Server(uvicorn_config(build_control_app(edge, recorder, versions=versions), host="127.0.0.1",
+    control = uvicorn.Server(uvicorn_config(build_control_app(edge, recorder), host="127.0.0.1",
                                             port=control_sock.getsockname()[1]))
     shown_host = f"[{host}]" if ":" in host else host
     print(f"edgesim: {config.distribution.domain_name} at http://{shown_host}:{bound_port}/", file=sys.stderr)

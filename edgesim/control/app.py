@@ -19,19 +19,23 @@ from starlette.applications import Starlette
 
 from edgesim.cache.store import validate_invalidation_path
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from edgesim.config.model import EdgeConfig
 from edgesim.observe.recorder import Recorder
-from edgesim.observe.versions import CodeVersions
 
 STATIC = Path(__file__).resolve().parent / "static"
+SNAPSHOT_ELEMENT = '<script id="snapshot" type="application/json">{}</script>'
 
 
-def functions_view(config: EdgeConfig, versions: CodeVersions) -> list[dict[str, Any]]:
-    """Each function and Lambda of the config: runtime, code, where it is associated, revisions."""
+def functions_view(config: EdgeConfig, replication: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each function and Lambda of the config: runtime, code, where it is associated, versions.
+
+    `current` and `versions` are the published versions (`replication`, as
+    `Edge.function_versions()` gives it), so a publish shows without a reload.
+    """
     associations: dict[str, list[dict[str, Any]]] = {}
     for behavior in config.distribution.all_behaviors():
         for assoc in behavior.associations:
@@ -42,8 +46,7 @@ def functions_view(config: EdgeConfig, versions: CodeVersions) -> list[dict[str,
     rows = []
     for kind, table in (("function", config.functions), ("lambda", config.lambdas)):
         for name, item in table.items():
-            history = versions.histories.get(name)
-            revisions = history.revisions if history else []
+            state = replication.get(name, {})
             rows.append(
                 {
                     "name": name,
@@ -51,10 +54,11 @@ def functions_view(config: EdgeConfig, versions: CodeVersions) -> list[dict[str,
                     "runtime": item.runtime,
                     "code": str(item.code_path),
                     "associations": associations.get(name, []),
-                    "current": versions.current(name),
+                    "current": f"v{state['live']}" if state.get("live") else None,
+                    "status": state.get("status"),
                     "versions": [
-                        {"version": f"v{r.number}", "fingerprint": r.fingerprint, "loaded_at": r.loaded_at}
-                        for r in revisions
+                        {"version": f"v{v['version']}", "fingerprint": v["fingerprint"], "loaded_at": v["created_at"]}
+                        for v in state.get("versions", [])
                     ],
                 }
             )
@@ -80,25 +84,36 @@ def sse_message(kind: str, data: dict[str, Any]) -> str:
     return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-def build_control_app(edge: Any, recorder: Recorder, *, versions: CodeVersions | None = None) -> Starlette:
-    """The control app for `edge` (an `Edge`); `recorder` must be one of the edge's observers.
+def inline_json(data: Any) -> str:
+    """JSON safe inside a `<script>` element: no `</script>`, comment or entity can start in it."""
+    text = json.dumps(data, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
-    Without `versions`, one is made here and kept current through `edge.on_reload`.
+
+def page_with_snapshot(page: str, snapshot: dict[str, Any]) -> str:
+    """The dashboard page with what `/api/edge` and `/api/requests` would answer now, built in.
+
+    The page draws it before the event stream opens, so a screenshot taken at the load
+    event (a plain `chromium --headless --screenshot`) shows data, not "connecting".
     """
-    if versions is None:
-        versions = CodeVersions()
-        versions.observe(edge.config)
-        edge.on_reload.append(versions.observe)
+    return page.replace(SNAPSHOT_ELEMENT.format("null"), SNAPSHOT_ELEMENT.format(inline_json(snapshot)), 1)
+
+
+def build_control_app(edge: Any, recorder: Recorder) -> Starlette:
+    """The control app for `edge` (an `Edge`); `recorder` must be one of the edge's observers."""
+    page = (STATIC / "index.html").read_text("utf-8")
+
+    def about_view() -> dict[str, Any]:
+        distribution = edge.config.distribution
+        return {"distribution_id": distribution.id, "domain_name": distribution.domain_name,
+                "pop": edge.topology.pop().code, "kept": recorder.capacity}
 
     async def index(request: Request) -> Response:
-        return FileResponse(STATIC / "index.html")
+        snapshot = {"edge": about_view(), "requests": recorder.recent(), "taken_at": time.time()}
+        return HTMLResponse(page_with_snapshot(page, snapshot), headers={"Cache-Control": "no-store"})
 
     async def about(request: Request) -> Response:
-        distribution = edge.config.distribution
-        return JSONResponse(
-            {"distribution_id": distribution.id, "domain_name": distribution.domain_name,
-             "pop": edge.topology.pop().code, "kept": recorder.capacity}
-        )
+        return JSONResponse(about_view())
 
     async def requests(request: Request) -> Response:
         return JSONResponse({"requests": recorder.recent()})
@@ -138,23 +153,19 @@ def build_control_app(edge: Any, recorder: Recorder, *, versions: CodeVersions |
         return JSONResponse({"Invalidation": invalidation, "Removed": removed}, status_code=201)
 
     async def functions(request: Request) -> Response:
-        body: dict[str, Any] = {"functions": functions_view(edge.config, versions)}
-        replication = getattr(edge, "function_versions", None)  # without a topology every region runs the loaded code
-        if replication is not None:
-            body["replication"] = replication()
-        return JSONResponse(body)
+        replication = edge.function_versions()
+        return JSONResponse({"functions": functions_view(edge.config, replication), "replication": replication})
 
     async def publish(request: Request) -> Response:
         # `edgesim publish NAME` posts here (edgesim/topology/command.py).
         from edgesim.edge.assembly import PublishError
 
-        publish_one = getattr(edge, "publish", None)
-        if publish_one is None:
-            return JSONResponse({"message": "this edge has no versions to publish"}, status_code=400)
         try:
-            return JSONResponse(publish_one(request.path_params["name"]))
+            published = edge.publish(request.path_params["name"])
         except PublishError as exc:
             return JSONResponse({"message": str(exc)}, status_code=400)
+        recorder.publish("publish", {k: published[k] for k in ("name", "version", "published")})
+        return JSONResponse(published)
 
     routes = [
         Route("/", index),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,16 @@ class Site:
         self.store.write_text(json.dumps({"greeting": greeting}))
 
 
+class Clock:
+    """The edge's clock: the real time plus whatever a test has moved it on by."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.ahead
+
+
 @dataclass
 class Served:
     site: Site
@@ -99,6 +110,7 @@ class Served:
     recorder: Recorder
     server: BackgroundServer
     client: httpx.AsyncClient
+    clock: Clock
 
 
 @pytest.fixture
@@ -107,11 +119,12 @@ async def served(tmp_path: Path, echo_origin: Any) -> AsyncIterator[Served]:
     site = Site(tmp_path, echo_origin.port)
     site.write()
     recorder = Recorder(capacity=5000)  # more than a test's traffic, so every answer can be looked up
-    app = build_edge_app(load_config(site.config), EdgeOptions(pop="FRA56-C1", observers=[recorder]))
+    clock = Clock()
+    app = build_edge_app(load_config(site.config), EdgeOptions(pop="FRA56-C1", observers=[recorder], clock=clock))
     server = BackgroundServer(app)
     await server.start()
     client = httpx.AsyncClient(base_url=server.url, timeout=10)
-    yield Served(site, app.state.edge, recorder, server, client)
+    yield Served(site, app.state.edge, recorder, server, client, clock)
     recorder.close()
     await client.aclose()
     await server.stop()

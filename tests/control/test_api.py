@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from edgesim.control.app import build_control_app
+from edgesim.control.app import build_control_app, inline_json
 from edgesim.edge.server import BackgroundServer
 from tests.control.conftest import Served
 
@@ -131,3 +131,28 @@ async def test_publish_route_publishes_code_on_disk_and_refuses_unknown_names(se
     assert published.json()["published"] is True and published.json()["version"] == "2"
     missing = await control.post("/api/functions/nope/publish")
     assert missing.status_code == 400 and "nope" in missing.json()["message"]
+
+
+async def test_functions_show_a_published_version_without_a_reload(served, control):
+    served.site.function.write_text(served.site.function.read_text().replace("'A'", "'B'"))
+    assert (await control.post("/api/functions/greet/publish")).json()["version"] == "2"
+    body = (await control.get("/api/functions")).json()
+    [greet] = body["functions"]
+    assert greet["current"] == "v2" and greet["status"] == "Deployed"
+    assert [v["version"] for v in greet["versions"]] == ["v1", "v2"]
+    assert body["replication"]["greet"]["live"] == "2"
+
+
+async def test_the_page_carries_a_snapshot_of_the_edge_and_its_recent_requests(served, control):
+    sent = await served.client.get("/echo/snap")
+    page = (await control.get("/")).text
+    start = page.index('<script id="snapshot" type="application/json">') + len('<script id="snapshot" type="application/json">')
+    snapshot = json.loads(page[start:page.index("</script>", start)])
+    assert snapshot["edge"]["pop"] == "FRA56-C1"
+    assert [r["id"] for r in snapshot["requests"]] == [sent.headers["x-amz-cf-id"]]
+
+
+def test_snapshot_json_cannot_end_its_script_element():
+    text = inline_json({"target": "/</script><script>alert(1)</script><!--&amp;"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"target": "/</script><script>alert(1)</script><!--&amp;"}

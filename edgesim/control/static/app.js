@@ -1,9 +1,15 @@
 // The edgesim dashboard: a live timeline of requests fed by server-sent events, the detail
 // of one request, cache contents per tier and the functions with their versions.
 // Plain DOM code, no dependencies: the page must work with no internet access.
+// The server builds a snapshot of the edge and its recent requests into the page, which is
+// drawn before the event stream opens: a screenshot taken at the load event shows data.
 "use strict";
 
 const MAX_ROWS = 300;
+const CACHE_REFRESH_MS = 2000;
+const ROLLOUT_REFRESH_MS = 1000;
+const DURATION_UNITS = [["d", 86400], ["h", 3600], ["min", 60], ["s", 1]];
+const STATUS_CLASSES = ["2xx", "3xx", "4xx", "5xx"];
 const STAGE_COLOURS = {
   "viewer-request": "var(--viewer-request)",
   "origin-request": "var(--origin-request)",
@@ -12,7 +18,7 @@ const STAGE_COLOURS = {
   "viewer-response": "var(--viewer-response)",
 };
 
-const state = { rows: [], selected: null, maxDuration: 1 };
+const state = { rows: [], selected: null, maxDuration: 1, showExpired: false, timers: {} };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -40,6 +46,25 @@ function ms(value) {
   return value < 10 ? value.toFixed(2) + " ms" : value.toFixed(1) + " ms";
 }
 
+// A span of seconds as people say it: "1 h 30 min", "10 s"; the largest unit and the next one.
+function humaneDuration(seconds) {
+  if (seconds <= 0) return "0 s";
+  if (seconds < 1) return "< 1 s";
+  let left = Math.round(seconds);
+  const parts = [];
+  for (const [unit, size] of DURATION_UNITS) {
+    const count = Math.floor(left / size);
+    left -= count * size;
+    if (parts.length || count) parts.push([count, unit]);
+    if (parts.length === 2) break;
+  }
+  return parts.filter(([count]) => count).map(([count, unit]) => `${count} ${unit}`).join(" ");
+}
+
+function durationCell(seconds) {
+  return el("td", { class: "num" }, el("span", { class: "humane", title: `${seconds} s` }, humaneDuration(seconds)));
+}
+
 function stageColour(name) {
   if (STAGE_COLOURS[name]) return STAGE_COLOURS[name];
   return name.startsWith("cache") ? "var(--cache)" : "var(--other)";
@@ -49,9 +74,12 @@ function statusBadge(status) {
   return el("span", { class: "badge s" + Math.floor((status || 0) / 100) }, status ?? "000");
 }
 
+function xCacheLabel(summary) {
+  return (summary.x_cache || summary.result_type || "").replace(" from cloudfront", "");
+}
+
 function xCacheBadge(summary) {
-  const label = summary.x_cache || summary.result_type;
-  return el("span", { class: "xc " + summary.result_type, title: label }, label.replace(" from cloudfront", ""));
+  return el("span", { class: "xc " + summary.result_type, title: summary.x_cache || summary.result_type }, xCacheLabel(summary));
 }
 
 // Stages are laid end to end in the order they ran, on a scale shared by every row.
@@ -59,8 +87,8 @@ function waterfall(summary) {
   const bar = el("div", { class: "bar", title: summary.stages.map((s) => `${s.name} ${ms(s.duration_ms)}`).join("\n") });
   let offset = 0;
   for (const stage of summary.stages) {
-    const left = (offset / state.maxDuration) * 100;
-    const width = (stage.duration_ms / state.maxDuration) * 100;
+    const left = Math.min(100, (offset / state.maxDuration) * 100);
+    const width = Math.min(100 - left, (stage.duration_ms / state.maxDuration) * 100);
     bar.append(el("i", { "data-stage": stage.name, style: `left:${left}%;width:${width}%;background:${stageColour(stage.name)}` }));
     offset += stage.duration_ms;
   }
@@ -71,40 +99,75 @@ function timelineRow(summary) {
   const time = new Date(summary.started * 1000).toLocaleTimeString([], { hour12: false });
   const failed = summary.hooks.find((h) => h.outcome !== "ok");
   const row = el(
-    "div",
+    "tr",
     { class: "row", "data-id": summary.id, onclick: () => select(summary.id) },
-    el("span", { class: "muted" }, time),
-    el("span", {}, summary.method),
-    el("span", { class: "path", title: summary.target }, summary.target),
-    statusBadge(summary.status),
-    xCacheBadge(summary),
-    el("span", { class: "muted" }, summary.pop),
-    el("span", { class: "num" }, ms(summary.duration_ms)),
-    waterfall(summary),
+    el("td", { class: "muted" }, time),
+    el("td", {}, summary.method),
+    el("td", { class: "path", title: summary.target }, summary.target),
+    el("td", {}, statusBadge(summary.status)),
+    el("td", {}, xCacheBadge(summary)),
+    el("td", { class: "muted" }, summary.pop),
+    el("td", { class: "num" }, ms(summary.duration_ms)),
+    el("td", {}, waterfall(summary)),
   );
   if (failed) row.querySelector(".path").append(el("span", { class: "hookfail" }, ` ✖ ${failed.function}`));
   if (summary.id === state.selected) row.classList.add("selected");
   return row;
 }
 
-function renderTimeline() {
-  const timeline = document.getElementById("timeline");
-  state.maxDuration = Math.max(1, ...state.rows.map((r) => r.duration_ms));
-  timeline.replaceChildren(...state.rows.slice().reverse().map(timelineRow));
-  document.getElementById("count").textContent = `(${state.rows.length})`;
+// The filter's current choice; an empty value matches everything.
+function filterChoice() {
+  const value = (id) => document.getElementById(id).value;
+  return { path: value("filter-path").trim().toLowerCase(), status: value("filter-status"),
+           xcache: value("filter-xcache"), pop: value("filter-pop") };
 }
 
-function addRequest(summary) {
-  state.rows.push(summary);
-  if (state.rows.length > MAX_ROWS) state.rows.shift();
-  renderTimeline();
+function matches(summary, choice) {
+  const status = String(summary.status ?? "000");
+  if (choice.path && !summary.target.toLowerCase().includes(choice.path)) return false;
+  if (choice.status && status !== choice.status && status[0] + "xx" !== choice.status) return false;
+  if (choice.xcache && xCacheLabel(summary) !== choice.xcache) return false;
+  return !choice.pop || summary.pop === choice.pop;
+}
+
+// Each select offers the values the kept rows have (and keeps the one chosen, even if gone).
+function fillSelect(id, values) {
+  const select = document.getElementById(id);
+  const chosen = select.value;
+  const offered = [...new Set([...values, ...(chosen ? [chosen] : [])])];
+  const first = select.options[0];
+  select.replaceChildren(first, ...offered.map((value) => el("option", { value }, value)));
+  select.value = chosen;
+}
+
+function renderFilterOptions() {
+  const sorted = (values) => [...new Set(values)].sort();
+  const statuses = sorted(state.rows.map((r) => String(r.status ?? "000")));
+  const classes = STATUS_CLASSES.filter((c) => statuses.some((s) => s[0] === c[0]));
+  fillSelect("filter-status", [...classes, ...statuses]);
+  fillSelect("filter-xcache", sorted(state.rows.map(xCacheLabel)));
+  fillSelect("filter-pop", sorted(state.rows.map((r) => r.pop)));
+}
+
+function renderTimeline() {
+  const timeline = document.getElementById("timeline");
+  renderFilterOptions();
+  const choice = filterChoice();
+  const shown = state.rows.filter((r) => matches(r, choice));
+  state.maxDuration = Math.max(1, ...shown.map((r) => r.duration_ms));
+  const body = shown.length
+    ? shown.slice().reverse().map(timelineRow)
+    : [el("tr", { class: "empty" }, el("td", { colspan: "8" }, state.rows.length ? "No request matches the filter." : "No requests yet."))];
+  timeline.replaceChildren(el("table", {}, el("tbody", {}, ...body)));
+  const count = shown.length === state.rows.length ? `(${state.rows.length})` : `(${shown.length} of ${state.rows.length})`;
+  document.getElementById("count").textContent = count;
 }
 
 function headerTable(id, headers) {
   return el(
     "table",
-    { id },
-    ...headers.map(([name, value]) => el("tr", {}, el("td", { class: "mono" }, name), el("td", { class: "mono" }, value))),
+    { id, class: "headers" },
+    ...headers.map(([name, value]) => el("tr", {}, el("td", { class: "mono name" }, name), el("td", { class: "mono" }, value))),
   );
 }
 
@@ -147,9 +210,9 @@ function hookInOut(hook) {
   const side = (title, view, other) =>
     el("div", { class: "hook-side" },
       el("div", { class: "mono muted" }, `${title}: ${view ? view.line : "(nothing: the hook failed)"}`),
-      view ? el("table", { class: "hook-headers" }, ...view.headers.map((pair) =>
+      view ? el("table", { class: "hook-headers headers" }, ...view.headers.map((pair) =>
         el("tr", { class: other.has(key(pair)) ? "" : "changed" },
-          el("td", { class: "mono" }, pair[0]), el("td", { class: "mono" }, pair[1])))) : null);
+          el("td", { class: "mono name" }, pair[0]), el("td", { class: "mono" }, pair[1])))) : null);
   return el("div", { class: "hook-io" }, side("in", hook.seen, after), side("out", hook.returned, before));
 }
 
@@ -203,6 +266,37 @@ function showBanner(kind, text) {
   banner.textContent = text;
 }
 
+// Runs `job` now and every `every` ms while the tab `tab` is shown (one timer per tab).
+function whileShown(tab, every, job) {
+  clearTimeout(state.timers[tab]);
+  const again = () => {
+    if (document.getElementById(tab).classList.contains("active")) state.timers[tab] = setTimeout(tick, every);
+  };
+  const tick = () => job().then(again, again);
+  tick();
+}
+
+function cacheTable(entries) {
+  return el("table", {},
+    el("tr", {}, ...["key", "size", "TTL left", "age", "status"].map((h, i) => el("th", { class: i && i < 4 ? "num" : "" }, h))),
+    ...entries.map((entry) => el("tr", { "data-key": entry.key },
+      el("td", { class: "mono" }, entry.key), el("td", { class: "num" }, entry.size),
+      durationCell(entry.ttl_left), durationCell(entry.age), el("td", {}, entry.status))));
+}
+
+// Expired objects stay stored (CloudFront revalidates them: RefreshHit), but they are not
+// what the cache serves, so they sit folded apart from the fresh ones.
+function tierPanel(name, entries) {
+  const fresh = entries.filter((e) => e.ttl_left > 0);
+  const expired = entries.filter((e) => e.ttl_left <= 0);
+  const folded = expired.length ? el("details", { class: "expired", ontoggle: (event) => { state.showExpired = event.target.open; } },
+    el("summary", {}, `${expired.length} expired, kept for revalidation`), cacheTable(expired)) : null;
+  if (folded && state.showExpired) folded.open = true;
+  return el("div", { class: "panel tier", "data-tier": name },
+    el("h2", {}, `${name} `, el("span", { class: "muted" }, `(${fresh.length} fresh object${fresh.length === 1 ? "" : "s"})`)),
+    fresh.length ? cacheTable(fresh) : el("div", { class: "note" }, "No fresh objects."), folded);
+}
+
 async function loadCache() {
   const tiers = await getJSON("/api/cache");
   const names = Object.keys(tiers);
@@ -211,14 +305,7 @@ async function loadCache() {
     container.replaceChildren(el("div", { class: "panel note" }, "No cached objects."));
     return;
   }
-  container.replaceChildren(...names.map((name) =>
-    el("div", { class: "panel tier", "data-tier": name },
-      el("h2", {}, `${name} `, el("span", { class: "muted" }, `(${tiers[name].length} objects)`)),
-      el("table", {},
-        el("tr", {}, ...["key", "size", "TTL left", "age", "status"].map((h) => el("th", {}, h))),
-        ...tiers[name].map((entry) => el("tr", {},
-          el("td", { class: "mono" }, entry.key), el("td", { class: "num" }, entry.size),
-          el("td", { class: "num" }, entry.ttl_left), el("td", { class: "num" }, entry.age), el("td", {}, entry.status)))))));
+  container.replaceChildren(...names.map((name) => tierPanel(name, tiers[name])));
 }
 
 async function invalidate(event) {
@@ -238,61 +325,119 @@ async function invalidate(event) {
   }
 }
 
+// Where the live version has got to: every region, or how many of them so far.
+function deployment(fn, replication) {
+  const regions = Object.values(replication.regions || {});
+  if (!fn.status) return null;
+  const reached = regions.filter((r) => "v" + r.live === fn.current).length;
+  const text = fn.status === "InProgress" ? `deploying: ${reached} of ${regions.length} regions` : `deployed to ${regions.length} regions`;
+  const unpublished = replication.development && !replication.development.published ? " · code on disk not published" : "";
+  return el("div", { class: "muted deployment" }, text + unpublished);
+}
+
 async function loadFunctions() {
   const body = await getJSON("/api/functions");
   const list = document.getElementById("function-list");
   if (!body.functions.length) {
     list.replaceChildren(el("div", { class: "note" }, "This distribution has no functions."));
-    return;
+    return false;
   }
+  const replication = body.replication || {};
   list.replaceChildren(el("table", {},
-    el("tr", {}, ...["name", "kind", "runtime", "associated with", "serving", "versions"].map((h) => el("th", {}, h))),
+    el("tr", {}, ...["name", "kind", "runtime", "associated with", "live", "versions"].map((h) => el("th", {}, h))),
     ...body.functions.map((fn) => el("tr", { "data-function": fn.name },
       el("td", {}, el("b", {}, fn.name), el("div", { class: "muted mono" }, fn.code)),
       el("td", {}, fn.kind), el("td", {}, fn.runtime),
       el("td", {}, ...fn.associations.map((a) => el("div", {}, `${a.path_pattern} · ${a.event_type}${a.version ? " · " + a.version : ""}`))),
-      el("td", {}, el("b", { class: "current" }, fn.current || "-")),
+      el("td", {}, el("b", { class: "current" }, fn.current || "-"), deployment(fn, replication[fn.name] || {})),
       el("td", { class: "mono" }, ...fn.versions.slice().reverse().map((v) =>
         el("div", {}, `${v.version} ${v.fingerprint} `, el("span", { class: "muted" }, new Date(v.loaded_at * 1000).toLocaleTimeString([], { hour12: false }))))),
     ))));
+  return body.functions.some((fn) => fn.status === "InProgress");
+}
+
+// While a rollout is under way the tab follows it region by region; then it stops asking.
+function followFunctions() {
+  clearTimeout(state.timers.functions);
+  const tick = async () => {
+    const rolling = await loadFunctions().catch(() => false);
+    if (rolling && document.getElementById("functions").classList.contains("active")) {
+      state.timers.functions = setTimeout(tick, ROLLOUT_REFRESH_MS);
+    }
+  };
+  tick();
 }
 
 function showTab(name) {
   for (const button of document.querySelectorAll("nav button")) button.classList.toggle("active", button.dataset.tab === name);
   for (const section of document.querySelectorAll("main > section")) section.classList.toggle("active", section.id === name);
-  if (name === "cache") loadCache();
-  if (name === "functions") loadFunctions();
+  if (name === "cache") whileShown("cache", CACHE_REFRESH_MS, loadCache);
+  if (name === "functions") followFunctions();
 }
 
 function connect() {
   const live = document.getElementById("live");
   const source = new EventSource("/api/events");
-  source.onopen = () => { live.className = "on"; live.textContent = "live"; };
+  source.onopen = () => {
+    live.className = "on";
+    live.textContent = "live";
+    // What was served between the snapshot (or a dropped connection) and now.
+    getJSON("/api/requests").then((recent) => mergeRequests(recent.requests));
+  };
   source.onerror = () => { live.className = ""; live.textContent = "reconnecting"; };
-  source.addEventListener("exchange", (event) => addRequest(JSON.parse(event.data)));
+  source.addEventListener("exchange", (event) => mergeRequests([JSON.parse(event.data)]));
   source.addEventListener("reload", (event) => {
     const outcome = JSON.parse(event.data);
     const what = outcome.changed.join(", ");
     if (outcome.errors.length) showBanner("bad", `Reload failed (${what}); still serving the last good version:\n` + outcome.errors.join("\n"));
     else showBanner("ok", `Reloaded (${what})`);
-    if (document.getElementById("functions").classList.contains("active")) loadFunctions();
+    if (document.getElementById("functions").classList.contains("active")) followFunctions();
+  });
+  source.addEventListener("publish", () => {
+    if (document.getElementById("functions").classList.contains("active")) followFunctions();
   });
   source.addEventListener("invalidation", () => {
     if (document.getElementById("cache").classList.contains("active")) loadCache();
   });
 }
 
-async function start() {
+function showEdge(about) {
+  document.getElementById("where").textContent = `${about.domain_name} · ${about.distribution_id} · POP ${about.pop}`;
+}
+
+// Rows from a snapshot or a fetch joined with those the stream delivered, by id, in start order.
+function mergeRequests(requests) {
+  const byId = new Map(state.rows.map((r) => [r.id, r]));
+  for (const summary of requests) byId.set(summary.id, summary);
+  state.rows = [...byId.values()].sort((a, b) => a.started - b.started).slice(-MAX_ROWS);
+  renderTimeline();
+}
+
+function start() {
   for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => showTab(button.dataset.tab));
   document.getElementById("invalidate").addEventListener("submit", invalidate);
   document.getElementById("refresh-cache").addEventListener("click", loadCache);
-  const about = await getJSON("/api/edge");
-  document.getElementById("where").textContent = `${about.domain_name} · ${about.distribution_id} · POP ${about.pop}`;
-  connect();
-  const recent = await getJSON("/api/requests");
-  const seen = new Set(state.rows.map((r) => r.id));
-  state.rows = recent.requests.filter((r) => !seen.has(r.id)).concat(state.rows).slice(-MAX_ROWS);
-  renderTimeline();
+  for (const id of ["filter-path", "filter-status", "filter-xcache", "filter-pop"]) {
+    document.getElementById(id).addEventListener("input", renderTimeline);
+  }
+  document.getElementById("filter-clear").addEventListener("click", () => {
+    for (const field of document.querySelectorAll("#filters input, #filters select")) field.value = "";
+    renderTimeline();
+  });
+  const built = JSON.parse(document.getElementById("snapshot").textContent);
+  if (built) {
+    showEdge(built.edge);
+    mergeRequests(built.requests);
+    const taken = new Date(built.taken_at * 1000).toLocaleTimeString([], { hour12: false });
+    document.getElementById("live").textContent = "snapshot " + taken;
+  }
+  const goLive = () => {
+    if (!built) getJSON("/api/edge").then(showEdge);
+    connect();
+  };
+  // The stream never ends, so it opens only once the page has loaded: nothing waits on it.
+  if (document.readyState === "complete") goLive();
+  else window.addEventListener("load", goLive, { once: true });
 }
 
 start();
