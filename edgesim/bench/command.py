@@ -11,8 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import platform
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
@@ -60,21 +63,52 @@ def run(args: argparse.Namespace) -> int:
         print(f"edgesim bench: {exc}", file=sys.stderr)
         return 2
     requests = args.requests or (MAX_REQUESTS_WITH_DURATION if args.duration else 1000)
+    load_before = os.getloadavg()[0]
+    started = time.time()
     try:
         summaries = asyncio.run(_bench(targets, workload, requests, args))
     except ConfigError as exc:
         print(f"edgesim bench: {exc}", file=sys.stderr)
         return 2
+    machine = machine_info(load_before, os.getloadavg()[0])
     print("\n\n".join(table.describe(s) for s in summaries))
     if len(summaries) > 1:
         print()
         print(table.compare(summaries))
     if args.report:
-        args.report.write_text(report.render(summaries), encoding="utf-8")
+        settings = run_settings(args, targets, workload, started)
+        args.report.write_text(report.render(summaries, settings=settings, machine=machine), encoding="utf-8")
         print(f"\nreport: {args.report}")
     if args.json:
         args.json.write_text(json.dumps([s.as_dict() for s in summaries], indent=2), encoding="utf-8")
     return 0
+
+
+def run_settings(args: argparse.Namespace, targets: list[str], workload: list[Planned], started: float) -> dict[str, str]:
+    """What was asked of the run, as the report's "Run" table shows it."""
+    distinct = len({(p.path, p.headers) for p in workload})
+    paths = f"{args.paths} ({len(workload)} requests, {distinct} distinct, sent in turn)" if args.paths else "/ only"
+    limit = f"{args.requests} per config" if args.requests else "no limit" if args.duration else "1000 per config"
+    settings = {
+        "configs": ", ".join(f"{label} = {target}" for label, target in zip(_labels(targets), targets)),
+        "requests": limit + (f", at most {args.duration:g} s each" if args.duration else ""),
+        "concurrency": str(args.concurrency),
+        "warm-up": f"{args.warmup} requests per config, not measured",
+        "paths": paths,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(started)),
+    }
+    return settings
+
+
+def machine_info(load_before: float, load_after: float) -> dict[str, str]:
+    """What the figures were measured on; the load average says how shared the machine was."""
+    return {
+        "CPUs": str(os.cpu_count()),
+        "Python": f"{platform.python_implementation()} {platform.python_version()}",
+        "edgesim": metadata.version("edgesim"),
+        "platform": platform.platform(),
+        "load average (1 min)": f"{load_before:.2f} before the run, {load_after:.2f} after",
+    }
 
 
 async def _bench(targets: list[str], workload: list[Planned], requests: int, args: argparse.Namespace) -> list[Summary]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from edgesim.bench.metrics import Summary
 
@@ -40,24 +40,34 @@ def describe(summary: Summary) -> str:
     return "\n".join(lines)
 
 
+# The figures set side by side, each with whether a higher value is the better one.
+COMPARED: tuple[tuple[str, Callable[[Summary], float], bool], ...] = (
+    ("requests/s", lambda s: s.rps, True),
+    ("p50 ms", lambda s: s.latency(50), False),
+    ("p90 ms", lambda s: s.latency(90), False),
+    ("p99 ms", lambda s: s.latency(99), False),
+    ("max ms", lambda s: s.latency(100), False),
+)
+
+
+def comparison(summaries: Sequence[Summary]) -> list[tuple[str, list[float], list[float], bool]]:
+    """Per compared figure: its name, the value per config, the ratio of each to the first, higher-is-better."""
+    rows = []
+    for name, figure, higher_is_better in COMPARED:
+        values = [figure(s) for s in summaries]
+        ratios = [value / values[0] if values[0] else float("nan") for value in values]
+        rows.append((name, values, ratios, higher_is_better))
+    return rows
+
+
 def compare(summaries: Sequence[Summary]) -> str:
     """Columns per config; each figure after the first column also as a ratio to the first."""
     base = summaries[0]
-    rows: list[tuple[str, list[float], bool]] = [
-        ("requests/s", [s.rps for s in summaries], True),
-        ("p50 ms", [s.latency(50) for s in summaries], False),
-        ("p90 ms", [s.latency(90) for s in summaries], False),
-        ("p99 ms", [s.latency(99) for s in summaries], False),
-        ("max ms", [s.latency(100) for s in summaries], False),
-    ]
     header = ["", *(s.label for s in summaries)]
     table = [header]
-    for name, values, higher_is_better in rows:
-        cells = [name, _figure(values[0])]
-        for value in values[1:]:
-            ratio = value / values[0] if values[0] else float("nan")
-            cells.append(f"{_figure(value)} ({ratio:.2f}x)")
-        table.append(cells)
+    for name, values, ratios, _ in comparison(summaries):
+        table.append([name, figure_text(values[0]),
+                      *(f"{figure_text(value)} ({ratio:.2f}x)" for value, ratio in zip(values[1:], ratios[1:]))])
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     out = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
            for row in table]
@@ -65,5 +75,5 @@ def compare(summaries: Sequence[Summary]) -> str:
     return "\n".join(out)
 
 
-def _figure(value: float) -> str:
+def figure_text(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.2f}"

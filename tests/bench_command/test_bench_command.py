@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
 import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -72,11 +75,24 @@ def test_small_in_process_run_reports_sane_figures_and_a_valid_report(tmp_path, 
     assert len(function_stages) == 1 and list(function_stages.values())[0] > 0, "one stage per function version"
     assert re.search(r"function +edge: 60 runs, [\d.]+ ms mean, compute utilization p50 \d+ max \d+", out)
 
+    page = report.read_text()
     parsed = ReportParser()
-    parsed.feed(report.read_text())
+    parsed.feed(page)
     assert parsed.tags[:2] == ["html", "head"] and parsed.external == []
     assert parsed.svgs == 2 and parsed.lines == 1
     assert parsed.bins > 0 and sum(parsed.bin_counts) == 60
+    assert f"<th>concurrency</th><td>3</td>" in page
+    assert f"<th>paths</th><td>{WORKLOAD} (6 requests, 6 distinct, sent in turn)</td>" in page
+    assert "<th>requests</th><td>60 per config</td>" in page and "6 requests per config, not measured" in page
+    assert f"<th>CPUs</th><td>{os.cpu_count()}</td>" in page
+    assert f"<th>Python</th><td>{platform.python_implementation()} {platform.python_version()}</td>" in page
+    assert f"<th>edgesim</th><td>{metadata.version('edgesim')}</td>" in page
+    assert re.search(r"<th>load average \(1 min\)</th><td>[\d.]+ before the run, [\d.]+ after</td>", page)
+    hits, lookups = summary["results"].get("Hit", 0), summary["results"].get("Hit", 0) + summary["results"].get("Miss", 0)
+    assert f"{hits / lookups:.1%} ({hits}/{lookups})" in page, "the hit ratio"
+    stage = next(iter(function_stages))
+    assert f"<td>{stage}</td><td>{summary['stages_mean_ms'][stage]:.3f}" in page, "time per stage"
+    assert "compute utilization p50" in page
 
 
 def test_compare_puts_configs_side_by_side_with_ratios_and_lambda_cold_starts(tmp_path, capsys):
@@ -95,9 +111,14 @@ def test_compare_puts_configs_side_by_side_with_ratios_and_lambda_cold_starts(tm
     rps_row = next(line for line in out.splitlines() if line.startswith("requests/s"))
     ratio = float(re.search(r"\(([\d.]+)x\)", rps_row).group(1))
     assert ratio == pytest.approx(second["rps"] / first["rps"], abs=0.01)
+    page = (tmp_path / "r.html").read_text()
     parsed = ReportParser()
-    parsed.feed((tmp_path / "r.html").read_text())
+    parsed.feed(page)
     assert parsed.svgs == 3 and parsed.lines == 2
+    assert f'({ratio:.2f}x)</span>' in page, "the ratio the console prints, in the report's figures table"
+    assert "Ratios are to cloudfront-function" in page
+    cold = lam["cold_starts"]
+    assert f"<td>edge-python:1</td><td>{lam['invocations']}</td><td>{cold}</td>" in page, "the Lambda's cold starts"
 
 
 def test_running_edgesim_is_measured_from_its_response_headers(tmp_path, capsys):
