@@ -2,8 +2,9 @@
 
 JSON for scripts and the page alike: recent requests and their detail, a live event
 stream (server-sent events), cache contents per tier, invalidations in CloudFront's
-request shape, and the functions with their code revisions. The page itself is plain
-HTML and JavaScript shipped in the package, so it works with no internet access.
+request shape, and the functions with their published versions and rollouts. The page
+itself is plain HTML and JavaScript shipped in the package, so it works with no internet
+access, and carries a snapshot of the recent requests so it shows data before any stream.
 """
 
 from __future__ import annotations

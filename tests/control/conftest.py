@@ -44,7 +44,7 @@ def function_code(version: str) -> str:
     return FUNCTION % version
 
 
-def config_document(origin_port: int, marker: str) -> dict[str, Any]:
+def config_document(origin_port: int, marker: str, edgesim: dict[str, Any] | None = None) -> dict[str, Any]:
     """A default behavior with a viewer-request function, `/echo/*` without, and a marker header to the origin."""
     origin = {"Id": "echo", "DomainName": "127.0.0.1",
               "CustomOriginConfig": {"HTTPPort": origin_port, "OriginProtocolPolicy": "http-only"},
@@ -58,12 +58,15 @@ def config_document(origin_port: int, marker: str) -> dict[str, Any]:
     }
     plain = {"PathPattern": "/echo/*", "TargetOriginId": "echo", "ViewerProtocolPolicy": "allow-all",
              "CachePolicyId": CACHING_OPTIMIZED}
-    return {
+    document = {
         "DistributionConfig": {"Origins": {"Quantity": 1, "Items": [origin]}, "DefaultCacheBehavior": behavior,
                                "CacheBehaviors": {"Quantity": 1, "Items": [plain]}},
         "Functions": {"greet": {"Runtime": "cloudfront-js-2.0", "Code": "functions/greet.js", "KeyValueStore": "greetings"}},
         "KeyValueStores": {"greetings": "data/greetings.json"},
     }
+    if edgesim:
+        document["Edgesim"] = edgesim
+    return document
 
 
 @dataclass
@@ -85,10 +88,11 @@ class Site:
     def store(self) -> Path:
         return self.root / "data" / "greetings.json"
 
-    def write(self, *, marker: str = "A", code: str = "A", greeting: str = "hello") -> None:
+    def write(self, *, marker: str = "A", code: str = "A", greeting: str = "hello",
+              edgesim: dict[str, Any] | None = None) -> None:
         self.function.parent.mkdir(exist_ok=True)
         self.store.parent.mkdir(exist_ok=True)
-        self.config.write_text(json.dumps(config_document(self.origin_port, marker)))
+        self.config.write_text(json.dumps(config_document(self.origin_port, marker, edgesim)))
         self.function.write_text(function_code(code))
         self.store.write_text(json.dumps({"greeting": greeting}))
 
@@ -114,10 +118,16 @@ class Served:
 
 
 @pytest.fixture
-async def served(tmp_path: Path, echo_origin: Any) -> AsyncIterator[Served]:
+def edgesim_settings() -> dict[str, Any]:
+    """The config's `Edgesim:` keys; a test parametrizes this name to serve others."""
+    return {}
+
+
+@pytest.fixture
+async def served(tmp_path: Path, echo_origin: Any, edgesim_settings: dict[str, Any]) -> AsyncIterator[Served]:
     """The site's edge on a free loopback port, recording every exchange."""
     site = Site(tmp_path, echo_origin.port)
-    site.write()
+    site.write(edgesim=edgesim_settings)
     recorder = Recorder(capacity=5000)  # more than a test's traffic, so every answer can be looked up
     clock = Clock()
     app = build_edge_app(load_config(site.config), EdgeOptions(pop="FRA56-C1", observers=[recorder], clock=clock))

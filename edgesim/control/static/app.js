@@ -330,7 +330,10 @@ function deployment(fn, replication) {
   const regions = Object.values(replication.regions || {});
   if (!fn.status) return null;
   const reached = regions.filter((r) => "v" + r.live === fn.current).length;
-  const text = fn.status === "InProgress" ? `deploying: ${reached} of ${regions.length} regions` : `deployed to ${regions.length} regions`;
+  const others = {};
+  for (const region of regions) if ("v" + region.live !== fn.current) others["v" + region.live] = (others["v" + region.live] || 0) + 1;
+  const still = Object.entries(others).map(([version, count]) => ` · ${version} in ${count}`).join("");
+  const text = fn.status === "InProgress" ? `deploying: ${reached} of ${regions.length} regions${still}` : `deployed to ${regions.length} regions`;
   const unpublished = replication.development && !replication.development.published ? " · code on disk not published" : "";
   return el("div", { class: "muted deployment" }, text + unpublished);
 }
@@ -344,7 +347,7 @@ async function loadFunctions() {
   }
   const replication = body.replication || {};
   list.replaceChildren(el("table", {},
-    el("tr", {}, ...["name", "kind", "runtime", "associated with", "live", "versions"].map((h) => el("th", {}, h))),
+    el("tr", {}, ...["name", "kind", "runtime", "associated with", "published", "versions"].map((h) => el("th", {}, h))),
     ...body.functions.map((fn) => el("tr", { "data-function": fn.name },
       el("td", {}, el("b", {}, fn.name), el("div", { class: "muted mono" }, fn.code)),
       el("td", {}, fn.kind), el("td", {}, fn.runtime),
