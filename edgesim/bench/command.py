@@ -89,7 +89,7 @@ def run_settings(args: argparse.Namespace, targets: list[str], workload: list[Pl
     distinct = len({(p.path, p.headers) for p in workload})
     paths = f"{args.paths} ({len(workload)} requests, {distinct} distinct, sent in turn)" if args.paths else "/ only"
     limit = f"{args.requests} per config" if args.requests else "no limit" if args.duration else "1000 per config"
-    settings = {
+    return {
         "configs": ", ".join(f"{label} = {target}" for label, target in zip(_labels(targets), targets)),
         "requests": limit + (f", at most {args.duration:g} s each" if args.duration else ""),
         "concurrency": str(args.concurrency),
@@ -97,7 +97,6 @@ def run_settings(args: argparse.Namespace, targets: list[str], workload: list[Pl
         "paths": paths,
         "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(started)),
     }
-    return settings
 
 
 def machine_info(load_before: float, load_after: float) -> dict[str, str]:

@@ -18,7 +18,7 @@ const STAGE_COLOURS = {
   "viewer-response": "var(--viewer-response)",
 };
 
-const state = { rows: [], selected: null, maxDuration: 1, showExpired: false, timers: {} };
+const state = { rows: [], selected: null, maxDuration: 1, showExpired: false, rounds: {} };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -266,13 +266,14 @@ function showBanner(kind, text) {
   banner.textContent = text;
 }
 
-// Runs `job` now and every `every` ms while the tab `tab` is shown (one timer per tab).
+// Runs `job` now, then again every `every` ms while tab `tab` is shown and `job` does not
+// answer false; starting it again for the same tab ends the earlier round.
 function whileShown(tab, every, job) {
-  clearTimeout(state.timers[tab]);
-  const again = () => {
-    if (document.getElementById(tab).classList.contains("active")) state.timers[tab] = setTimeout(tick, every);
-  };
-  const tick = () => job().then(again, again);
+  const round = (state.rounds[tab] = (state.rounds[tab] || 0) + 1);
+  const tick = () => job().catch(() => true).then((again) => {
+    const shown = document.getElementById(tab).classList.contains("active");
+    if (again !== false && shown && state.rounds[tab] === round) setTimeout(tick, every);
+  });
   tick();
 }
 
@@ -350,25 +351,17 @@ async function loadFunctions() {
     el("tr", {}, ...["name", "kind", "runtime", "associated with", "published", "versions"].map((h) => el("th", {}, h))),
     ...body.functions.map((fn) => el("tr", { "data-function": fn.name },
       el("td", {}, el("b", {}, fn.name), el("div", { class: "muted mono" }, fn.code)),
-      el("td", {}, fn.kind), el("td", {}, fn.runtime),
-      el("td", {}, ...fn.associations.map((a) => el("div", {}, `${a.path_pattern} · ${a.event_type}${a.version ? " · " + a.version : ""}`))),
-      el("td", {}, el("b", { class: "current" }, fn.current || "-"), deployment(fn, replication[fn.name] || {})),
-      el("td", { class: "mono" }, ...fn.versions.slice().reverse().map((v) =>
+      el("td", { class: "nowrap" }, fn.kind), el("td", { class: "nowrap" }, fn.runtime),
+      el("td", { class: "nowrap" }, ...fn.associations.map((a) => el("div", {}, `${a.path_pattern} · ${a.event_type}${a.version ? " · " + a.version : ""}`))),
+      el("td", { class: "nowrap" }, el("b", { class: "current" }, fn.current || "-"), deployment(fn, replication[fn.name] || {})),
+      el("td", { class: "mono nowrap" }, ...fn.versions.slice().reverse().map((v) =>
         el("div", {}, `${v.version} ${v.fingerprint} `, el("span", { class: "muted" }, new Date(v.loaded_at * 1000).toLocaleTimeString([], { hour12: false }))))),
     ))));
-  return body.functions.some((fn) => fn.status === "InProgress");
+  return body.functions.some((fn) => fn.status === "InProgress");  // a rollout to follow region by region
 }
 
-// While a rollout is under way the tab follows it region by region; then it stops asking.
 function followFunctions() {
-  clearTimeout(state.timers.functions);
-  const tick = async () => {
-    const rolling = await loadFunctions().catch(() => false);
-    if (rolling && document.getElementById("functions").classList.contains("active")) {
-      state.timers.functions = setTimeout(tick, ROLLOUT_REFRESH_MS);
-    }
-  };
-  tick();
+  whileShown("functions", ROLLOUT_REFRESH_MS, loadFunctions);
 }
 
 function showTab(name) {
