@@ -37,6 +37,7 @@ from edgesim.config.model import (
     Settings,
     TopologySettings,
 )
+from edgesim.config.fields import unknown_fields
 from edgesim.config.reader import Findings, Node
 
 FUNCTION_RUNTIMES = ("cloudfront-js-1.0", "cloudfront-js-2.0")
@@ -137,6 +138,7 @@ def build_config(
     dist_node = root.obj("DistributionConfig", required=True)
     distribution = None
     if dist_node is not None:
+        findings.errors.extend(unknown_fields(dist_node.value))
         distribution = _distribution(dist_node, settings, functions, lambdas)
     root.finish()
     label = str(source) if source else "(config)"

@@ -1,8 +1,10 @@
 """Walk a parsed YAML/JSON document while remembering where each value came from.
 
 Every read names its field path (`DistributionConfig.CacheBehaviors.Items[2].PathPattern`),
-so an error can say exactly where it is and what was expected, and every key nobody read
-is collected for the "not emulated" warning instead of being silently ignored.
+so an error can say exactly where it is and what was expected. A key nobody read is
+collected for the "not emulated" warning when CloudFront has such a field; anywhere else
+(edgesim's own keys) it is an error with a "did you mean". Keys that are no CloudFront
+field at all are found by `fields.unknown_fields`, over the whole DistributionConfig.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from edgesim.config.fields import ROOT, is_cloudfront_field, suggestion
 
 T = TypeVar("T")
 
@@ -115,8 +119,8 @@ class Node:
         if not isinstance(raw, dict):
             self.error(key, "expected {Quantity, Items} or a list, got " + type(raw).__name__)
             return []
-        unknown = sorted(set(raw) - {"Quantity", "Items"})
-        self.findings.unread.extend(f"{base}.{k}" for k in unknown)
+        for key in sorted(set(raw) - {"Quantity", "Items"}):
+            self._unread(base, key, {"Quantity", "Items"})
         items = raw.get("Items") or []
         if not isinstance(items, list):
             self.findings.error(f"{base}.Items", f"expected a list, got {type(items).__name__}")
@@ -146,11 +150,19 @@ class Node:
                 out.append(value)
         return out
 
-    def finish(self, *, ignore: tuple[str, ...] = ()) -> None:
-        """Record every key that nobody read, for the one "not emulated" warning."""
+    def finish(self) -> None:
+        """Sort every key that nobody read: a CloudFront field edgesim ignores, or a mistake."""
         for key in self.value:
-            if key not in self._read and key not in ignore:
-                self.findings.unread.append(self.child_path(key))
+            if key not in self._read:
+                self._unread(self.path, str(key), self._read)
+
+    def _unread(self, path: str, key: str, known: set[str]) -> None:
+        key_path = f"{path}.{key}" if path else key
+        if path == ROOT or path.startswith(ROOT + "."):
+            if is_cloudfront_field(path, key):  # a key CloudFront lacks is reported by unknown_fields
+                self.findings.unread.append(key_path)
+        else:
+            self.findings.error(key_path, "is not a key edgesim knows here" + suggestion(key, known))
 
 
 def _coerce(raw: Any, kind: type[T]) -> T | None:
