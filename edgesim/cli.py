@@ -20,6 +20,7 @@ from typing import Any
 from edgesim.config.load import ConfigError, load_config
 from edgesim.config.model import BundledOrigin, EdgeConfig
 from edgesim.edge.assembly import EdgeOptions, build_edge_app
+from edgesim.edge.code_check import CodeLoadError, code_load_errors
 from edgesim.now import parse_now
 from edgesim.edge.server import BackgroundServer, bind_socket, uvicorn_config
 from edgesim.control.address import add_control_arguments, control_port_for, control_url
@@ -33,6 +34,7 @@ from edgesim.observe.recorder import Recorder
 from edgesim.observe.versions import CodeVersions
 
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "edgesim.yaml"
+FUNCTION_LOG_FILE = "functions.log"  # under --log-dir: every hook's tagged log lines, failed requests included
 log = logging.getLogger("edgesim")
 
 
@@ -90,7 +92,8 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--no-server-timing", action="store_true",
                        help="no Server-Timing header (unless a response headers policy asks for it, as on CloudFront)")
     serve.add_argument("--log-dir", type=Path, default=Path(".edgesim/logs"),
-                       help="where Lambda@Edge logs go, one file per CloudWatch log group (default .edgesim/logs)")
+                       help="where logs go: Lambda@Edge logs, one file per CloudWatch log group, and functions.log, "
+                            "every function's tagged lines (default .edgesim/logs)")
     serve.add_argument("--watch", action="store_true",
                        help="reload the config, function code, KeyValueStores and Lambda code when they change")
     serve.add_argument("--access-log", metavar="PATH|-", help="write CloudFront standard access logs to a file or stdout")
@@ -191,12 +194,29 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"edgesim: {exc}", file=sys.stderr)
         return 2
+    except CodeLoadError as exc:
+        for error in exc.errors:
+            print(f"edgesim: {error}", file=sys.stderr)
+        return 2
     return 0
+
+
+async def _check_code(config: EdgeConfig, watch: bool) -> None:
+    """Refuse to serve code that cannot load; under --watch, say so and serve, waiting for a good save."""
+    errors = await code_load_errors(config)
+    if errors and not watch:
+        raise CodeLoadError(errors)
+    for error in errors:
+        print(f"edgesim: {error}", file=sys.stderr)
+    if errors:
+        print("edgesim: --watch: serving anyway; requests that run this code get CloudFront's 503 "
+              "until a saved version loads", file=sys.stderr, flush=True)
 
 
 async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[str, str], now: float | None) -> None:
     import uvicorn
 
+    await _check_code(config, args.watch)
     bundled = await start_bundled_origins(config.settings.bundled_origins, skip=overrides)
     if bundled:
         assert config.source is not None
@@ -206,8 +226,7 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     recorder, versions = Recorder(), CodeVersions()
     versions.observe(config)
     observers: list[Observer] = [] if args.quiet else [ConsoleObserver()]
-    if args.function_log or not args.quiet:
-        observers.append(FunctionLog.to(args.function_log, versions) if args.function_log else FunctionLog(sys.stderr, versions))
+    observers.extend(_function_logs(args, versions))
     if args.access_log:
         observers.append(AccessLog.to(args.access_log, include_cookies=args.log_cookies))
     observers.append(recorder)
@@ -259,6 +278,20 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
         await asyncio.gather(*tasks, return_exceptions=True)
         for origin_server in bundled.values():
             await origin_server.stop()
+
+
+def _function_logs(args: argparse.Namespace, versions: CodeVersions) -> list[Observer]:
+    """`--function-log` alone, else the log file under --log-dir plus the console (failed requests: file only)."""
+    if args.function_log:
+        return [FunctionLog.to(args.function_log, versions)]
+    logs: list[Observer] = [] if args.quiet else [FunctionLog(sys.stderr, versions, include_failed=False)]
+    target = args.log_dir / FUNCTION_LOG_FILE
+    try:
+        logs.append(FunctionLog.to(str(target), versions))
+    except OSError as exc:
+        print(f"edgesim: warning: cannot write {target} ({exc.strerror or exc}); function logs go to the console only",
+              file=sys.stderr)
+    return logs
 
 
 async def start_bundled_origins(bundled: dict[str, BundledOrigin], *, skip: dict[str, str]) -> dict[str, BackgroundServer]:

@@ -19,8 +19,7 @@ import watchfiles
 
 from edgesim.config.load import ConfigError
 from edgesim.config.model import EdgeConfig
-from edgesim.functions.provider import FunctionHookProvider
-from edgesim.functions.static_check import check
+from edgesim.edge.code_check import function_load_errors
 
 log = logging.getLogger("edgesim.watch")
 
@@ -85,28 +84,6 @@ class Watched:
         if IGNORED_PARTS.intersection(candidate.parts) or candidate.name.endswith(IGNORED_SUFFIXES):
             return False
         return candidate in self.files or any(candidate.is_relative_to(tree) for tree in self.trees)
-
-
-def function_load_errors(config: EdgeConfig) -> list[str]:
-    """Why any CloudFront Function the distribution associates would not load, one line each."""
-    names = {a.name for b in config.distribution.all_behaviors() for a in b.associations if a.kind == "function"}
-    provider = FunctionHookProvider(config)
-    errors: list[str] = []
-    for name in sorted(names):
-        function = config.functions[name]
-        try:
-            source = Path(function.code_path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            errors.append(f"{function.code_path}: cannot read function {name}: {exc}")
-            continue
-        findings = check(source, function.runtime)
-        if findings:
-            errors.extend(f"{function.code_path}:{f.line}:{f.column}: {f.message}" for f in findings)
-            continue
-        engine = provider.engine(function)
-        if isinstance(engine, str):
-            errors.append(f"{function.code_path}: function {name} {engine}")
-    return errors
 
 
 class ConfigWatcher:

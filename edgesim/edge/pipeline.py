@@ -578,7 +578,7 @@ class Pipeline:
             duration = (time.perf_counter() - started) * 1000.0
             exchange.hooks.append(HookRun(event_type, hook.name, duration, exc.error_name, list(exc.logs), version, seen))
             exchange.stage(event_type, started, _qualified(hook.name, version))
-            log.warning("%s %s failed with %s: %s", event_type, exc.function, exc.error_name, exc.reason)
+            log.info("%s %s failed with %s: %s", event_type, exc.function, exc.error_name, exc.reason)  # the console line says it
             result_type = exc.error_name if exc.error_name.startswith("Lambda") else "Error"
             exchange.error_reason = exc.reason
             page = errors.error_page(exc.status, errors.hook_failure_cause(exc.error_name), exchange.context.request_id)

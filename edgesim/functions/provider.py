@@ -87,7 +87,7 @@ class FunctionHookProvider:
                 self._engines[function.name] = self._load(function)
             except (OSError, UnicodeDecodeError, LoadError, KeyValueStoreError) as exc:
                 reason = f"cannot load: {exc}"
-                log.error("function %s %s", function.name, reason)
+                log.info("function %s %s", function.name, reason)  # serve's start-up check says it first
                 self._engines[function.name] = reason
         return self._engines[function.name]
 
@@ -158,7 +158,7 @@ class FunctionHook:
         for warning in run.warnings:
             log.warning("function %s: %s", self.name, warning)
         if run.error is not None:
-            log.warning("function %s failed (%s): %s", self.name, EXECUTION_ERROR, run.error)
+            log.info("function %s failed (%s): %s", self.name, EXECUTION_ERROR, run.error)
             raise HookError(503, EXECUTION_ERROR, self.name, run.error)
         try:
             if run.invalid is not None:
@@ -166,7 +166,7 @@ class FunctionHook:
             result = read_result(sent, run.value if run.returned else None)
             origin, notes = apply_origin_calls(run.origin_calls, call.origin, self._provider.config.distribution.origins)
         except FunctionValidationError as exc:
-            log.warning("function %s failed (%s): %s", self.name, VALIDATION_ERROR, exc)
+            log.info("function %s failed (%s): %s", self.name, VALIDATION_ERROR, exc)
             raise HookError(502, VALIDATION_ERROR, self.name, str(exc)) from exc
         for note in [*sent.warnings, *notes]:
             log.warning("function %s: %s", self.name, note)

@@ -38,11 +38,17 @@ def function_log_lines(exchange: Exchange, versions: CodeVersions | None = None)
 
 
 class FunctionLog:
-    """Observer that writes the tagged function log lines of each request to a stream."""
+    """Observer that writes the tagged function log lines of each request to a stream.
 
-    def __init__(self, stream: TextIO, versions: CodeVersions | None = None) -> None:
+    Beside the console line, a failed request's lines would repeat its reason (a failed
+    Lambda's runtime lines are a dozen), so the console's function log leaves failed
+    requests to the log file (`include_failed=False`): one failure, one console line.
+    """
+
+    def __init__(self, stream: TextIO, versions: CodeVersions | None = None, *, include_failed: bool = True) -> None:
         self.stream = stream
         self.versions = versions
+        self.include_failed = include_failed
 
     @classmethod
     def to(cls, target: str, versions: CodeVersions | None = None) -> FunctionLog:
@@ -50,6 +56,8 @@ class FunctionLog:
         return cls(open_output(target)[0], versions)
 
     def __call__(self, exchange: Exchange) -> None:
+        if not self.include_failed and any(run.outcome != "ok" for run in exchange.hooks):
+            return
         lines = function_log_lines(exchange, self.versions)
         if lines:
             self.stream.write("".join(line + "\n" for line in lines))

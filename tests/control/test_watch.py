@@ -11,6 +11,7 @@ import httpx
 
 from edgesim.config.load import load_config
 from edgesim.control.watch import ConfigWatcher, ReloadOutcome, Watched
+from edgesim.edge.code_check import shown
 from tests.control.conftest import Served, config_document, function_code, save
 
 MAX_REQUESTS = 3000
@@ -109,7 +110,8 @@ async def test_function_syntax_error_keeps_the_last_good_version_and_names_file_
         save(served.site.function, "function handler(event) {\n  var uri = event.request.uri;\n  return uri +;\n}\n")
         outcome = await asyncio.wait_for(outcomes.get(), 5)
         assert not outcome.ok
-        assert outcome.errors[0].startswith(f"{served.site.function}:3:") and "syntax error" in outcome.errors[0]
+        assert outcome.errors[0].startswith(f"{shown(served.site.function)}:3:")
+        assert outcome.errors[0].endswith("SyntaxError: unexpected token in expression: ';'"), "QuickJS's own message"
         assert "still serving the last good version" in outcome.describe()
         assert (await served.client.get("/fn")).headers["x-code"] == "A"
         save(served.site.function, function_code("C"))

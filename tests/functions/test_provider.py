@@ -100,7 +100,7 @@ async def test_viewer_response_is_not_run_for_error_responses(make_hook) -> None
 
 async def test_thrown_error_is_503_execution_error_logged_with_the_function_name(make_hook, caplog) -> None:  # type: ignore[no-untyped-def]
     hook = make_hook("function handler(event) { return event.request.headers.nope.value; }")
-    with caplog.at_level(logging.WARNING, logger="edgesim.functions"):
+    with caplog.at_level(logging.INFO, logger="edgesim.functions"):
         error = await expect_error(hook, request_call(), 503, "FunctionExecutionError")
     assert error.reason.startswith("TypeError:")
     assert any(r.name == "edgesim.functions" and "fn" in r.getMessage() and "TypeError" in r.getMessage()
@@ -109,7 +109,7 @@ async def test_thrown_error_is_503_execution_error_logged_with_the_function_name
 
 async def test_read_only_host_change_is_502_validation_error_naming_the_header(make_hook, caplog) -> None:  # type: ignore[no-untyped-def]
     hook = make_hook("function handler(event) { event.request.headers.host = {value: 'evil.test'}; return event.request; }")
-    with caplog.at_level(logging.WARNING, logger="edgesim.functions"):
+    with caplog.at_level(logging.INFO, logger="edgesim.functions"):
         error = await expect_error(hook, request_call(), 502, "FunctionValidationError")
     assert "header 'host' is read-only at viewer-request and was changed" in error.reason
     assert any("FunctionValidationError" in r.getMessage() and "host" in r.getMessage() for r in caplog.records)
@@ -128,7 +128,7 @@ async def test_returning_undefined_is_502(make_hook) -> None:  # type: ignore[no
 
 
 async def test_syntax_error_does_not_stop_start_up_and_each_call_is_503(make_hook, caplog) -> None:  # type: ignore[no-untyped-def]
-    with caplog.at_level(logging.ERROR, logger="edgesim.functions"):
+    with caplog.at_level(logging.INFO, logger="edgesim.functions"):
         hook = make_hook("function handler(event) { return event.request")
     assert any("fn" in r.getMessage() and "syntax error" in r.getMessage() for r in caplog.records)
     error = await expect_error(hook, request_call(), 503, "FunctionExecutionError")

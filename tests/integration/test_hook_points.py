@@ -140,7 +140,7 @@ async def test_hook_error_becomes_cloudfront_error_page_and_server_keeps_serving
         raise HookError(502, "LambdaValidationError", "auth", "header 'via' is read-only at viewer-request and was changed")
 
     edge = await edge_factory(flaky_config(flaky_origin), hooks=hooks(viewer_request=ScriptedHook("auth", broken)))
-    with caplog.at_level("WARNING", logger="edgesim"):
+    with caplog.at_level("INFO", logger="edgesim"):
         response = await edge.client.get("/status/200")
     assert response.status_code == 502
     assert response.headers["x-cache"] == "LambdaValidationError from cloudfront"
