@@ -17,6 +17,7 @@ _EXPORTS = {
     "assert_x_cache": "assertions",
     "ExchangeRecorder": "local",
     "LocalEdge": "local",
+    "SyncEdge": "sync",
     "EdgeCodeUsageError": "run",
     "invoke_lambda": "run",
     "run_function": "run",

@@ -1,18 +1,22 @@
 """pytest plugin (entry point `pytest11: edgesim`): edges for users' own tests.
 
 Override `edgesim_config` (a path, a dict in the config file's shape, or an EdgeConfig)
-in a conftest, then ask for `edgesim_edge` (in process, no socket) or `edgesim_server`
-(a free loopback port). Every test gets a fresh edge: its own caches, KeyValueStores,
+in a conftest, then ask for `edgesim_edge` (in process, no socket), `edgesim_server`
+(a free loopback port) or, in a plain `def` test, `edgesim_client` (the same edge with a
+blocking client). Every test gets a fresh edge: its own caches, KeyValueStores,
 function engines and Lambda@Edge workers. Clocks are frozen at `edgesim_now` and
 Math.random is seeded with `edgesim_seed`; override either fixture to change them.
 `edgesim_factory` starts edges with other configs inside one test.
 
-The async fixtures need pytest-asyncio; without it the plugin offers the sync ones only.
+The async fixtures need pytest-asyncio (the `test` extra). A coroutine test that asks
+for one of them is marked for asyncio here, so a project needs no `asyncio_mode = auto`;
+tests already marked for asyncio or anyio are left alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +24,13 @@ import pytest
 
 if TYPE_CHECKING:  # the runtimes load only when a test asks for an edge
     from edgesim.testing.local import ConfigSource, LocalEdge
+    from edgesim.testing.sync import SyncEdge
 
 FROZEN_NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 SEED = 0
 
 EdgeFactory = Callable[..., Awaitable["LocalEdge"]]
+ASYNC_FIXTURES = frozenset({"edgesim_edge", "edgesim_server", "edgesim_factory"})
 
 
 @pytest.fixture
@@ -46,6 +52,16 @@ def edgesim_now() -> float | None:
 def edgesim_seed() -> int | None:
     """The seed of Math.random in CloudFront Functions (None: unseeded)."""
     return SEED
+
+
+@pytest.fixture
+def edgesim_client(request: pytest.FixtureRequest, edgesim_config: ConfigSource, edgesim_now: float | None,
+                   edgesim_seed: int | None) -> Iterator[SyncEdge]:
+    """The edge for plain `def` tests: `edgesim_client.get("/")` answers an httpx.Response."""
+    from edgesim.testing.sync import SyncEdge
+
+    with SyncEdge(edgesim_config, now=edgesim_now, seed=edgesim_seed, base_dir=Path(str(request.path)).parent) as edge:
+        yield edge
 
 
 try:
@@ -90,3 +106,27 @@ if pytest_asyncio is not None:
     async def edgesim_server(edgesim_factory: EdgeFactory, edgesim_config: ConfigSource) -> LocalEdge:
         """The edge on a free loopback port (`edgesim_server.url`), for clients that need a socket."""
         return await edgesim_factory(edgesim_config, socket=True)
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> object:
+        """Mark coroutine tests that use the async fixtures for asyncio.
+
+        pytest-asyncio's own wrapper of this hook (outside this one: `trylast` puts this
+        one innermost) reads the mark to decide whether to run the coroutine; in its
+        default strict mode an unmarked one fails with "async def functions are not
+        natively supported".
+        """
+        result = yield
+        for item in result if isinstance(result, list) else [result]:
+            if isinstance(item, pytest.Function) and _wants_asyncio(item):
+                item.add_marker(pytest.mark.asyncio)
+        return result
+
+
+def _wants_asyncio(item: pytest.Function) -> bool:
+    return (
+        inspect.iscoroutinefunction(item.obj)
+        and not ASYNC_FIXTURES.isdisjoint(item.fixturenames)
+        and item.get_closest_marker("asyncio") is None
+        and item.get_closest_marker("anyio") is None
+    )
