@@ -85,3 +85,16 @@ def test_functions_without_a_published_version_are_tagged_with_the_served_revisi
     stream = io.StringIO()
     FunctionLog(stream, versions)(make_exchange(hooks=[HookRun("viewer-request", "fn", 0.1, "ok", ["x"])]))
     assert " [fn v2 viewer-request " in stream.getvalue()
+
+
+def test_the_console_function_log_leaves_a_failed_request_to_the_console_line():
+    failed = make_exchange(hooks=[HookRun("viewer-request", "auth", 1.0, "FunctionExecutionError", ["start"])],
+                           error_reason="Error: boom")
+    served = make_exchange(hooks=[HookRun("viewer-request", "auth", 1.0, "ok", ["checked"])])
+    console, file = io.StringIO(), io.StringIO()
+    for exchange in (failed, served):
+        FunctionLog(console, include_failed=False)(exchange)
+        FunctionLog(file)(exchange)
+    assert console.getvalue().splitlines()[0].endswith("] checked") and len(console.getvalue().splitlines()) == 1
+    assert [line.rsplit("] ", 1)[1] for line in file.getvalue().splitlines()] == [
+        "start", "FunctionExecutionError: Error: boom", "checked"]
