@@ -7,7 +7,10 @@ outlives it. Here:
   system, user and subordinate-id ranges), so `RLIMIT_NPROC` binds per worker, workers
   cannot signal or trace each other, and every process a worker ever started (even one
   that called `setsid()` or cleared its environment) is found again by its uid. A worker
-  only runs so when its interpreter, bootstrap and code are usable by such a uid.
+  only runs so when its interpreter, bootstrap and code are usable by such a uid. A uid
+  is leased under a lock file (`lease_dir`), so two edgesim processes on one machine (a
+  server and a test run) never hand out the same uid, and one's cleanup never kills the
+  other's workers.
 - Otherwise (a normal user, or code a sandbox uid cannot read) the worker runs as
   edgesim's user; `RLIMIT_NPROC` is set to the user's current process count plus the
   budget (it does not bind root).
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import fcntl
 import functools
 import os
 import resource
@@ -41,6 +45,7 @@ KILL_ROUNDS = 50  # stop/kill passes; each catches what the previous one saw bei
 KILL_GRACE_S = 0.005
 PROBE_TIMEOUT_S = 10.0
 PR_SET_CHILD_SUBREAPER = 36
+LEASE_DIR = Path("/run/edgesim/sandbox-uids")  # root's alone: no other user can plant files there
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -138,11 +143,13 @@ class Sandbox:
         max_processes: int = PROCESS_BUDGET,
         uid_base: int = DEFAULT_UID_BASE,
         switch_user: bool | None = None,
+        lease_dir: Path = LEASE_DIR,
     ) -> None:
         self.max_processes = max_processes
         self.uid_base = uid_base
         self.switch_user = os.geteuid() == 0 if switch_user is None else switch_user
-        self._leased: set[int] = set()
+        self.lease_dir = lease_dir
+        self._leased: dict[int, int] = {}  # uid -> its locked lease file
 
     @property
     def probe_identity(self) -> Identity:
@@ -165,18 +172,26 @@ class Sandbox:
         return _probe(tuple(executables), readables, str(code_dir), self.probe_identity)
 
     def lease(self) -> Identity:
-        """A uid of the range that no worker holds and no process runs as."""
+        """A uid of the range that no worker of any edgesim holds and no process runs as."""
         busy = {uid for p in scan_processes(with_uids=True) for uid in p.uids}
+        self.lease_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         for uid in range(self.uid_base + 1, self.uid_base + UID_COUNT):
-            if uid not in self._leased and uid not in busy:
-                self._leased.add(uid)
-                return Identity(uid, uid)
+            if uid in self._leased or uid in busy:
+                continue
+            lock = os.open(self.lease_dir / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(lock)  # another edgesim's, not yet running anything
+                continue
+            self._leased[uid] = lock
+            return Identity(uid, uid)
         raise RuntimeError(f"all {UID_COUNT - 1} sandbox uids from {self.uid_base + 1} are in use")
 
     async def release(self, identity: Identity) -> None:
         """Kill whatever still runs as a worker's uid; the uid goes back only once nothing does."""
         if await kill_everything(-1, identity.uid):
-            self._leased.discard(identity.uid)
+            os.close(self._leased.pop(identity.uid))
 
     def process_limit(self, identity: Identity | None) -> int | None:
         """RLIMIT_NPROC for a worker: per uid, it counts every process of the user."""

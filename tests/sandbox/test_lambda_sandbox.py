@@ -10,6 +10,8 @@ import asyncio
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -199,3 +201,16 @@ async def test_code_a_sandbox_user_cannot_read_runs_as_root_and_says_so(runtime,
     assert (await python_hook(runtime, private)(make_call("viewer-request"))).response.body == b"0"
     log = (runtime.sink.log_dir / "us-east-1/aws/lambda/us-east-1.private.log").read_text()
     assert "is not readable by other users; the worker runs as root, without a per-worker process limit" in log
+
+
+async def test_two_edgesims_on_one_machine_never_lease_the_same_sandbox_uid(tmp_path):
+    """Otherwise one's cleanup (kill everything of the uid) kills the other's workers."""
+    ours = Sandbox(lease_dir=tmp_path)
+    held = ours.lease()
+    other = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from edgesim.lambdas.sandbox import Sandbox;"
+                               "print(Sandbox(lease_dir=Path(sys.argv[1])).lease().uid)", str(tmp_path)],
+        capture_output=True, text=True, check=True,
+    )
+    assert int(other.stdout) != held.uid
+    await ours.release(held)
