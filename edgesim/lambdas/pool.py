@@ -3,7 +3,9 @@
 An invocation takes the most recently used idle worker, or starts one (a cold start,
 timed and reported) while the region's concurrency allows; beyond it the call is
 throttled. A worker that crashed, timed out or outgrew its memory is killed and
-forgotten, so the next invocation starts a fresh one.
+forgotten, so the next invocation starts a fresh one. An invocation fails for memory when
+the worker's peak resident size passed the memory size, whether it then answered, raised,
+or was killed for it by the memory watch (`memory.py`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from edgesim.lambdas.logs import timestamp
 from edgesim.lambdas.runtime_api import Invocation, RuntimeApiServer, error_message
 from edgesim.lambdas.sandbox import Sandbox
-from edgesim.lambdas.worker import Worker, WorkerFailed, WorkerSpec, WorkerTimedOut
+from edgesim.lambdas.worker import OUT_OF_MEMORY, Worker, WorkerFailed, WorkerSpec, WorkerTimedOut
 
 # How a failure reaches the viewer: CloudFront's error class for each kind.
 EXECUTION_ERROR = "LambdaExecutionError"
@@ -31,7 +33,15 @@ CLOUDFRONT_ERROR_BY_KIND = {
 }
 # An idle worker that died before taking the event did not run it: try another, a few times.
 RETRIES_BEFORE_START = 3
-OUT_OF_MEMORY_TYPES = frozenset({"MemoryError", "Runtime.OutOfMemory"})
+OUT_OF_MEMORY_TYPES = frozenset({"MemoryError", OUT_OF_MEMORY})
+# Failures a memory verdict replaces: the function ran (or died running) over its memory.
+MEMORY_CAN_EXPLAIN = frozenset({"error", "crash"})
+
+
+def _out_of_memory(failure: FunctionFailure | None, peak_mb: int, memory_mb: int) -> bool:
+    if failure is not None and failure.kind not in MEMORY_CAN_EXPLAIN:
+        return False  # a timeout or a throttle stays what it was
+    return peak_mb > memory_mb or failure is not None and failure.error_type in OUT_OF_MEMORY_TYPES
 
 
 def billed_ms(duration_ms: float) -> int:
@@ -173,10 +183,9 @@ class Pool:
         duration = (time.perf_counter() - began) * 1000
         logs.extend(worker.take_logs())
         peak = worker.peak_rss_mb()
-        ran = failure is None or failure.kind == "error"
-        if ran and (peak > self.spec.memory_mb or failure is not None and failure.error_type in OUT_OF_MEMORY_TYPES):
+        if _out_of_memory(failure, peak, self.spec.memory_mb):
             body = None
-            failure = FunctionFailure("memory", "Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
+            failure = FunctionFailure("memory", OUT_OF_MEMORY, "Runtime exited with error: signal: killed")
         if failure is not None and failure.kind == "timeout":
             logs.append(f"{timestamp()} {rid} Task timed out after {timeout_s:.2f} seconds")
         logs.append(f"END RequestId: {rid}")

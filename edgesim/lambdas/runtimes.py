@@ -1,4 +1,4 @@
-"""How each Lambda runtime is started: the command line, its defaults and its memory cap.
+"""How each Lambda runtime is started: the command line and its defaults.
 
 A runtime is just a way to start a process that speaks the Runtime API. Node.js and
 Python use edgesim's bootstraps (in `bootstraps/`) with the interpreters on this
@@ -28,13 +28,6 @@ RUNTIMES = NODE_RUNTIMES | PYTHON_RUNTIMES | CUSTOM_RUNTIMES
 # Default handlers, as the Lambda console creates them.
 DEFAULT_HANDLER_MODULE = {"node": "index", "python": "lambda_function"}
 DEFAULT_HANDLER_FUNCTION = {"node": "handler", "python": "lambda_handler", "custom": "handler"}
-
-# Address space allowed beyond the function's memory size (RLIMIT_AS). V8 reserves about
-# 730 MB of virtual memory before running any code (measured with node 20: it hangs, not
-# fails, under a 512 MB limit), so Node gets a large margin and its heap is capped by
-# --max-old-space-size instead; the peak resident size is checked after every invocation.
-ADDRESS_SPACE_HEADROOM_MB = {"node": 1024, "python": 64, "custom": 1024}
-
 
 class RuntimeUnavailable(Exception):
     """The runtime cannot start on this machine (e.g. no `node` on PATH)."""
@@ -124,11 +117,10 @@ def _choose_python(version: str, runnable: Callable[[str], bool]) -> tuple[str, 
 
 @dataclass(frozen=True)
 class LaunchPlan:
-    """The command that starts one worker, and the limits it runs under."""
+    """The command that starts one worker (memory is watched by `memory.py`)."""
 
     argv: tuple[str, ...]
     cwd: Path
-    address_space_bytes: int
     execution_env: str
     notes: tuple[str, ...] = ()
 
@@ -140,7 +132,6 @@ def launch_plan(
     `runnable` says which interpreters to prefer."""
     kind = family(runtime)
     root = task_root(code_path)
-    limit = (memory_mb + ADDRESS_SPACE_HEADROOM_MB[kind]) * 1024 * 1024
     env_name = f"AWS_Lambda_{runtime}"
     if kind == "node":
         node = shutil.which("node")
@@ -149,12 +140,12 @@ def launch_plan(
         argv = (node, f"--max-old-space-size={memory_mb}", str(BOOTSTRAPS / "node_runtime.js"))
         wanted, have = runtime.removeprefix("nodejs").removesuffix(".x"), _node_major(node)
         notes = (f"{runtime}: running with the node on PATH, version {have}",) if have != wanted else ()
-        return LaunchPlan(argv, root, limit, env_name, notes)
+        return LaunchPlan(argv, root, env_name, notes)
     if kind == "python":
         python, notes = _choose_python(runtime.removeprefix("python"), runnable)
         argv = (python, "-I", "-S", "-u", str(BOOTSTRAPS / "python_runtime.py"))
-        return LaunchPlan(argv, root, limit, env_name, notes)
+        return LaunchPlan(argv, root, env_name, notes)
     bootstrap = root / "bootstrap"
     if not bootstrap.is_file():
         raise RuntimeUnavailable(f"{runtime}: no executable 'bootstrap' in {root}")
-    return LaunchPlan((str(bootstrap),), root, limit, env_name)
+    return LaunchPlan((str(bootstrap),), root, env_name)

@@ -14,6 +14,8 @@ outlives it. Here:
 - Otherwise (a normal user, or code a sandbox uid cannot read) the worker runs as
   edgesim's user; `RLIMIT_NPROC` is set to the user's current process count plus the
   budget (it does not bind root).
+- Memory is watched, not rlimited (`memory.py`): Lambda caps the memory an environment
+  holds, not its address space.
 - Every worker is a child subreaper (`PR_SET_CHILD_SUBREAPER`, kept across exec), so
   while it lives, orphans of its descendants are reparented to it rather than to init,
   and its process tree holds everything it started. Killing freezes that tree (SIGSTOP,
@@ -37,6 +39,8 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from edgesim.lambdas.memory import MemoryWatch
 
 PROCESS_BUDGET = 1024  # Lambda's quota: processes and threads per execution environment
 DEFAULT_UID_BASE = 0x7E00_0000  # away from system, user, container and subordinate ids
@@ -130,6 +134,12 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
+def signal_all(pids: list[int], sig: int) -> None:
+    """Signal each of these processes, ignoring those already gone."""
+    for pid in pids:
+        _signal(pid, sig)
+
+
 def _become_subreaper() -> None:
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
@@ -150,6 +160,7 @@ class Sandbox:
         self.switch_user = os.geteuid() == 0 if switch_user is None else switch_user
         self.lease_dir = lease_dir
         self._leased: dict[int, int] = {}  # uid -> its locked lease file
+        self.memory = MemoryWatch()
 
     @property
     def probe_identity(self) -> Identity:
@@ -204,11 +215,10 @@ class Sandbox:
         wanted = mine + self.max_processes
         return wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
 
-    def preexec(self, address_space: int, nproc: int | None) -> Callable[[], None]:
+    def preexec(self, nproc: int | None) -> Callable[[], None]:
         """What the child does before exec (after its uid switch, so it can only lower limits)."""
 
         def prepare() -> None:
-            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
             if nproc is not None:
                 resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
             _become_subreaper()

@@ -1,8 +1,10 @@
 """One worker: a real process behind its own Runtime API channel.
 
 The process gets Lambda's environment and nothing of edgesim's (no host secrets), its
-own process group, an address-space rlimit, and what `sandbox.py` gives it: its own uid
-when edgesim is root, a process budget, and a kill that takes down everything it started.
+own process group, and what `sandbox.py` gives it: its own uid when edgesim is root, a
+process budget, a kill that takes down everything it started, and a watch on the memory
+its process tree holds (`memory.py`); over its memory size it is killed, and the
+invocation fails with `Runtime.OutOfMemory` as on Lambda.
 Its stdout and stderr share one pipe that is read without blocking; after each reply the
 pipe is drained, so every line the function wrote before answering lands in that
 invocation's logs.
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edgesim.lambdas.memory import set_oom_score_adj
 from edgesim.lambdas.runtime_api import (
     Channel,
     Invocation,
@@ -29,9 +32,10 @@ from edgesim.lambdas.runtime_api import (
     error_message,
 )
 from edgesim.lambdas.runtimes import LaunchPlan
-from edgesim.lambdas.sandbox import Identity, Sandbox, kill_everything
+from edgesim.lambdas.sandbox import Identity, Sandbox, kill_everything, signal_all
 
 PASSED_THROUGH = ("PATH", "LANG", "LC_ALL")
+OUT_OF_MEMORY = "Runtime.OutOfMemory"
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class Worker:
         self._exited: asyncio.Future[int] | None = None
         self._inflight: Invocation | None = None
         self._status_fd = -1
+        self._killed_holding_kb = 0  # what its tree held when the memory watch killed it
         self.idle_since = 0.0
         self.stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{spec.version}]{os.urandom(16).hex()}"
 
@@ -121,7 +126,8 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return self._exited is not None and not self._exited.done()
+        """Running, and not killed by the memory watch (its exit may not be noticed yet)."""
+        return self._exited is not None and not self._exited.done() and not self._killed_holding_kb
 
     async def start(self, init_timeout: float) -> float:
         """Spawn the process and wait for its first /next; returns the init time in ms."""
@@ -135,7 +141,7 @@ class Worker:
         as_user: dict[str, Any] = {}
         if self._identity is not None:
             as_user = {"user": self._identity.uid, "group": self._identity.gid, "extra_groups": []}
-        prepare = self._sandbox.preexec(self.spec.plan.address_space_bytes, self._sandbox.process_limit(self._identity))
+        prepare = self._sandbox.preexec(self._sandbox.process_limit(self._identity))
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 *self.spec.plan.argv,
@@ -157,12 +163,15 @@ class Worker:
             self._status_fd = os.open(f"/proc/{self._proc.pid}/status", os.O_RDONLY)
         except OSError:
             pass  # already gone; the exit watcher reports it
+        set_oom_score_adj(self._proc.pid)
+        self._sandbox.memory.watch(self._proc.pid, self.spec.memory_mb, self._over_memory)
         loop.add_reader(read_fd, self._read_logs)
         self._exited = loop.create_future()
         loop.create_task(self._watch_exit())
         ready = self._channel.ready
         done, _ = await asyncio.wait({ready, self._exited}, timeout=init_timeout, return_when=asyncio.FIRST_COMPLETED)
         if ready in done and ready.result() is None:
+            self._sandbox.memory.idle(self._proc.pid)
             return (time.perf_counter() - began) * 1000
         if ready in done:
             reply = ready.result()
@@ -172,14 +181,15 @@ class Worker:
         if self._exited in done:
             self.drain_logs()
             await self.kill()
-            raise WorkerFailed("Runtime.ExitError", _exit_message(self._exited.result()))
+            raise WorkerFailed(self._exit_error_type(), _exit_message(self._exited.result()))
         await self.kill()
         raise WorkerFailed("Runtime.InitTimeout", f"Init timed out after {init_timeout:.2f} seconds")
 
     async def invoke(self, invocation: Invocation) -> RuntimeReply:
         """Hand one event to the process and wait for its reply, its death or the deadline."""
-        assert self._channel is not None and self._exited is not None
+        assert self._channel is not None and self._exited is not None and self._proc is not None
         self._inflight = invocation
+        self._sandbox.memory.busy(self._proc.pid)
         self._channel.dispatch(invocation)
         # A timer rather than wait_for: one hop fewer between the reply and this coroutine.
         timer = asyncio.get_running_loop().call_later(invocation.timeout_s, _expire, invocation.reply)
@@ -193,20 +203,21 @@ class Worker:
         finally:
             timer.cancel()
             self._inflight = None
+            self._sandbox.memory.idle(self._proc.pid)
             self.drain_logs()
 
     def peak_rss_mb(self) -> int:
-        """The process's peak resident memory (VmHWM), in MB, as Lambda's REPORT shows it."""
-        if self._status_fd < 0:
-            return 0
-        try:
-            status = os.pread(self._status_fd, 4096, 0)
-        except OSError:
-            return 0
-        start = status.find(b"VmHWM:")
-        if start < 0:
-            return 0
-        kilobytes = int(status[start + 6 : status.index(b"kB", start)])
+        """The process's peak resident memory (VmHWM), in MB, as Lambda's REPORT shows it;
+        for a worker the memory watch killed, what its processes held then."""
+        kilobytes = self._killed_holding_kb
+        if self._status_fd >= 0:
+            try:
+                status = os.pread(self._status_fd, 4096, 0)
+            except OSError:
+                status = b""  # reaped: its peak went with it
+            start = status.find(b"VmHWM:")
+            if start >= 0:
+                kilobytes = max(kilobytes, int(status[start + 6 : status.index(b"kB", start)]))
         return -(-kilobytes // 1024)
 
     def take_logs(self) -> list[str]:
@@ -220,6 +231,8 @@ class Worker:
 
     async def kill(self) -> None:
         """Kill the process and everything it started, and release its uid, channel and pipe."""
+        if self._proc is not None:
+            self._sandbox.memory.unwatch(self._proc.pid)
         if self._proc is not None and self._proc.returncode is None:
             await kill_everything(self._proc.pid, self._identity.uid if self._identity else None)
             await self._proc.wait()
@@ -239,6 +252,7 @@ class Worker:
     async def _watch_exit(self) -> None:
         assert self._proc is not None and self._exited is not None
         code = await self._proc.wait()
+        self._sandbox.memory.unwatch(self._proc.pid)
         try:
             os.killpg(self._proc.pid, signal.SIGKILL)  # children left behind
         except (ProcessLookupError, PermissionError):
@@ -249,8 +263,17 @@ class Worker:
             self.drain_logs()
             before_start = inv.started == 0.0
             inv.reply.set_exception(
-                WorkerFailed("Runtime.ExitError", _exit_message(code), before_start=before_start)
+                WorkerFailed(self._exit_error_type(), _exit_message(code), before_start=before_start)
             )
+
+    def _over_memory(self, resident_kb: int, pids: list[int]) -> None:
+        """The memory watch's verdict: the tree holds more than the memory size, so it dies now
+        (the exit watcher then fails the invocation in flight, as Lambda's VM would)."""
+        self._killed_holding_kb = resident_kb
+        signal_all(pids, signal.SIGKILL)
+
+    def _exit_error_type(self) -> str:
+        return OUT_OF_MEMORY if self._killed_holding_kb else "Runtime.ExitError"
 
     def _read_logs(self) -> None:
         while True:

@@ -13,7 +13,7 @@ import pytest
 
 from edgesim.edge.hooks import HookError
 from edgesim.lambdas.provider import LambdaRuntime
-from tests.lambdas.helpers import make_call, make_hook, requires_node, write_code
+from tests.lambdas.helpers import make_call, make_hook, requires_node, viewer_request, write_code
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -292,16 +292,23 @@ async def test_worker_environment_has_lambdas_variables_and_no_host_secrets(runt
 
 
 @pytest.mark.parametrize(("event_type", "memory", "expected_mb"), [("viewer-request", 1024, 128), ("origin-request", 1024, 1024)])
-async def test_memory_is_capped_by_rlimit_per_trigger(runtime, code_dir, event_type, memory, expected_mb):
+async def test_memory_cap_is_128_mb_at_viewer_triggers_and_the_function_size_at_origin_triggers(
+    runtime, code_dir, event_type, memory, expected_mb
+):
     code = write_code(code_dir / f"py-limits-{event_type}", {"lambda_function.py": """
-        import resource
         def lambda_handler(event, context):
-            soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-            return {"status": "200", "body": f"{soft // 1024 // 1024} {context.memory_limit_in_mb}"}
+            if event["Records"][0]["cf"]["request"]["uri"] == "/hold-200-mb":
+                hold = bytearray(200 * 1024 * 1024)
+            return {"status": "200", "body": context.memory_limit_in_mb}
     """})
     hook = make_hook(runtime, code, event_type, runtime_name="python3.12", memory=memory)
-    body = (await hook(make_call(event_type))).response.body.decode()
-    assert body == f"{expected_mb + 64} {expected_mb}"
+    assert (await hook(make_call(event_type))).response.body.decode() == str(expected_mb)
+    holding = make_call(event_type, request=viewer_request(uri="/hold-200-mb"))
+    if expected_mb < 200:
+        with pytest.raises(HookError, match="Runtime.OutOfMemory"):
+            await hook(holding)
+    else:
+        assert (await hook(holding)).response.body.decode() == str(expected_mb)
 
 
 async def test_closing_kills_every_worker_and_their_children(code_dir):
