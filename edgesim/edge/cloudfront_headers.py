@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import base64
+import email.utils
 import functools
 import hashlib
 import os
 
 from edgesim.edge.model import Headers
 
-X_CACHE_VALUES = frozenset(
-    {"Hit", "RefreshHit", "Miss", "Error", "LimitExceeded", "Redirect", "FunctionGeneratedResponse"}
-)
+# X-Cache and x-edge-result-type of a response edge code generated at viewer-request, by the
+# kind of code (the association's): a CloudFront Function's or a Lambda@Edge function's.
+GENERATED_AT_VIEWER_REQUEST = {"function": "FunctionGeneratedResponse", "lambda": "LambdaGeneratedResponse"}
+# x-edge-detailed-result-type of a response an origin-request function generated on a miss
+# (the result type stays what the cache lookup made it).
+MISS_GENERATED_RESPONSE = "MissGeneratedResponse"
 
 # Hop-by-hop fields (RFC 9110 §7.6.1) never cross the proxy in either direction.
 HOP_BY_HOP = frozenset(
@@ -36,6 +40,14 @@ def via_value(pop: str, http_version: str = "1.1") -> str:
 
 def x_cache(result: str) -> str:
     return f"{result} from cloudfront"
+
+
+def with_generated_headers(headers: Headers, now: float) -> Headers:
+    """`Server` and `Date` first on an answer generated at the edge, as CloudFront sends them:
+    its own values unless the code set these headers itself."""
+    first = [(name, headers.get(name, value)) for name, value in
+             (("Server", "CloudFront"), ("Date", email.utils.formatdate(now, usegmt=True)))]
+    return Headers([*first, *((n, v) for n, v in headers if n.lower() not in ("server", "date"))])
 
 
 def strip_hop_by_hop(headers: Headers) -> Headers:

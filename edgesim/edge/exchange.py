@@ -59,7 +59,7 @@ class Exchange:
     behavior: CacheBehavior | None = None
     response: EdgeResponse | None = None
     result_type: str = "Miss"
-    detailed_result_type: str = "Miss"
+    result_detail: str = ""  # what only x-edge-detailed-result-type says (an error's kind, ...)
     error_reason: str = ""
     stages: list[Stage] = field(default_factory=list)
     hooks: list[HookRun] = field(default_factory=list)
@@ -75,6 +75,11 @@ class Exchange:
     def stage(self, name: str, since: float, detail: str = "") -> None:
         """Record a stage that began at `since` (a perf_counter reading) and ends now."""
         self.stages.append(Stage(name, (time.perf_counter() - since) * 1000.0, detail))
+
+    @property
+    def detailed_result_type(self) -> str:
+        """x-edge-detailed-result-type: the result type, unless a step named a detail."""
+        return self.result_detail or self.result_type
 
     @property
     def elapsed_ms(self) -> float:

@@ -86,9 +86,11 @@ class HookError(Exception):
 
 
 class Hook(Protocol):
-    """Edge code bound to one event of one behavior."""
+    """Edge code bound to one event of one behavior; `kind` is the association's ("function"
+    or "lambda"), which names the responses it generates."""
 
     name: str
+    kind: str
 
     async def __call__(self, call: HookCall) -> HookResult: ...
 

@@ -29,10 +29,13 @@ from edgesim.edge import errors
 from edgesim.edge.behaviors import BehaviorMatcher
 from edgesim.edge.cloudfront_headers import (
     DROPPED_FROM_ORIGIN_RESPONSE,
+    GENERATED_AT_VIEWER_REQUEST,
+    MISS_GENERATED_RESPONSE,
     add_viewer_response_headers,
     new_request_id,
     strip_hop_by_hop,
     via_value,
+    with_generated_headers,
 )
 from edgesim.edge.errors import EdgeFailure
 from edgesim.edge.exchange import Exchange, HookRun, HookView, Stage
@@ -42,6 +45,7 @@ from edgesim.edge.hooks import (
     VIEWER_REQUEST,
     VIEWER_RESPONSE,
     EdgeContext,
+    Hook,
     HookCall,
     HookError,
     HookResult,
@@ -69,7 +73,8 @@ _REQUEST_HOOKS: ContextVar[HookSet | None] = ContextVar("edgesim_request_hooks",
 
 @dataclass
 class _Answer(Exception):
-    """Raised by a step that answers the viewer now; `result` is the X-Cache / log result type."""
+    """Raised by a step that answers the viewer now with a response generated at the edge;
+    `result` is the X-Cache / log result type, `detail` what only the detailed type says."""
 
     response: EdgeResponse
     result: str
@@ -78,11 +83,22 @@ class _Answer(Exception):
 
 
 @dataclass
+class _Fetched:
+    """What one round to the origin gave, and the detail when an origin-request function
+    generated it instead (MissGeneratedResponse)."""
+
+    response: EdgeResponse
+    detail: str = ""
+
+
+@dataclass
 class _Filled:
-    """What a trip to the origin produced for a cache key: the response and its result type."""
+    """What a trip to the origin produced for a cache key: the response, its result type and
+    the round's detail."""
 
     response: EdgeResponse
     result: str
+    detail: str = ""
 
 
 class Pipeline:
@@ -140,15 +156,16 @@ class Pipeline:
             await self._hop(exchange, VIEWER_POP, pop)
             response = await self._serve(exchange, request.copy(), placement)
         except _Answer as answer:
-            response = answer.response
+            response = replace(answer.response, headers=with_generated_headers(answer.response.headers, self.clock()))
             exchange.result_type = answer.result
-            exchange.detailed_result_type = answer.detail or answer.result
+            exchange.result_detail = answer.detail
         except Exception as exc:
             # A bug in edgesim, not CloudFront behaviour: say so loudly and keep serving.
             log.exception("edgesim failed on %s %s", request.method, request.target)
-            exchange.result_type = exchange.detailed_result_type = "Error"
+            exchange.result_type = "Error"
             exchange.error_reason = f"edgesim internal error: {exc!r}"
-            response = errors.error_page(500, "edgesim hit an internal error; see its log.", context.request_id)
+            page = errors.error_page(500, "edgesim hit an internal error; see its log.", context.request_id)
+            response = replace(page, headers=with_generated_headers(page.headers, self.clock()))
         finally:
             _REQUEST_HOOKS.reset(pinned)
         add_viewer_response_headers(
@@ -185,7 +202,9 @@ class Pipeline:
 
         outcome = await self._run_hook(exchange, behavior, VIEWER_REQUEST, request, origin=origin)
         if outcome.response is not None:
-            raise _Answer(outcome.response, "FunctionGeneratedResponse")
+            generated_by = self._hook(behavior, VIEWER_REQUEST)
+            assert generated_by is not None
+            raise _Answer(outcome.response, GENERATED_AT_VIEWER_REQUEST[generated_by.kind])
         request = outcome.request or request
         origin = outcome.origin or origin
         viewer = placement.viewer(request)
@@ -214,7 +233,9 @@ class Pipeline:
         )
         if cacheable:
             return await self._through_cache(exchange, plan, request, origin, viewer, pop)
-        return await self._from_origin(exchange, plan, request, origin, viewer)
+        fetched = await self._from_origin(exchange, plan, request, origin, viewer)
+        exchange.result_detail = fetched.detail
+        return fetched.response
 
     # -- the cache tiers ---------------------------------------------------------------
 
@@ -272,6 +293,7 @@ class Pipeline:
         else:
             filled = await fill()
         exchange.result_type = filled.result
+        exchange.result_detail = filled.detail
         return self._ranged(request, filled.response)
 
     async def _fill(
@@ -289,7 +311,7 @@ class Pipeline:
         """Go to the origin for a key that missed both tiers, and store what may be stored."""
         pop_store, rec_store = stores
         try:
-            response = await self._from_origin(
+            fetched = await self._from_origin(
                 exchange, plan, request, origin, viewer, validators=stale.validators() if stale else [],
                 widen_range=request.method == "GET", via_rec=True,
             )
@@ -299,6 +321,7 @@ class Pipeline:
                 log.info("origin failed; serving the stale copy of %s", key)
                 return _Filled(_from_entry(stale, self.clock()), "Hit")
             raise
+        response = fetched.response
         now = self.clock()
         if response.status == 304 and stale is not None:
             merged = stale.headers.copy()
@@ -326,13 +349,13 @@ class Pipeline:
         if response.is_streamed:
             if storing:
                 response.body = self._store_when_complete(response, key, decision, stores, vary_basis)
-            return _Filled(response, result)
+            return _Filled(response, result, fetched.detail)
         response = self._compressed(plan, key, response)
         if storing:
             body = bytes(response.body)  # type: ignore[arg-type]
             rec_store.put(key, response.status, response.headers, body, decision, vary_basis())
             pop_store.put(key, response.status, response.headers, body, decision, vary_basis())
-        return _Filled(response, result)
+        return _Filled(response, result, fetched.detail)
 
     def _store_when_complete(
         self,
@@ -421,21 +444,22 @@ class Pipeline:
         validators: list[tuple[str, str]] | None = None,
         widen_range: bool = False,
         via_rec: bool = False,
-    ) -> EdgeResponse:
+    ) -> _Fetched:
         """origin-request, fetch, origin-response; again against the secondary of a failing group."""
         group = self.distribution.origin_groups.get(plan.behavior.target_origin_id)
         can_fail_over = group is not None and request.method in FAILOVER_METHODS and origin.id == group.primary
         kwargs = dict(validators=validators or [], widen_range=widen_range, via_rec=via_rec)
         try:
-            response = await self._origin_round(exchange, plan, request, origin, viewer, **kwargs)
+            fetched = await self._origin_round(exchange, plan, request, origin, viewer, **kwargs)
         except _Answer as answer:
             if not can_fail_over or not answer.status_from_origin:
                 raise
             log.info("origin group %s: primary %s failed, trying %s", group.id, group.primary, group.secondary)
         else:
-            if not can_fail_over or response.status not in group.failover_status_codes:
-                return response
-            log.info("origin group %s: primary answered %d, trying %s", group.id, response.status, group.secondary)
+            status = fetched.response.status
+            if not can_fail_over or status not in group.failover_status_codes:
+                return fetched
+            log.info("origin group %s: primary answered %d, trying %s", group.id, status, group.secondary)
         secondary = self.distribution.origins[group.secondary]
         return await self._origin_round(exchange, plan, request, secondary, viewer, **kwargs)
 
@@ -450,12 +474,14 @@ class Pipeline:
         validators: list[tuple[str, str]],
         widen_range: bool,
         via_rec: bool,
-    ) -> EdgeResponse:
+    ) -> _Fetched:
         forwarded = self._origin_request(plan, request, origin, viewer, exchange)
         to_origin = replace(request, uri=request.uri, querystring=forwarded.querystring, headers=forwarded.headers)
         outcome = await self._run_hook(exchange, plan.behavior, ORIGIN_REQUEST, to_origin, origin=origin)
         if outcome.response is not None:
-            return outcome.response
+            generated = outcome.response
+            headers = with_generated_headers(generated.headers, self.clock())
+            return _Fetched(replace(generated, headers=headers), MISS_GENERATED_RESPONSE)
         sent = outcome.request or to_origin
         origin = outcome.origin or origin
         self._check_origin_allowed(exchange, origin)
@@ -490,7 +516,7 @@ class Pipeline:
             response.headers.remove("Set-Cookie")
 
         outcome = await self._run_hook(exchange, plan.behavior, ORIGIN_RESPONSE, sent, response=response, origin=origin)
-        return outcome.response or response
+        return _Fetched(outcome.response or response)
 
     # -- checks ------------------------------------------------------------------------
 
@@ -560,8 +586,7 @@ class Pipeline:
         origin: Origin | None = None,
     ) -> HookResult:
         """Call the hook bound to this event, or go on unchanged when there is none."""
-        hooks = _REQUEST_HOOKS.get()
-        hook = (hooks if hooks is not None else self.hooks).get(behavior, event_type)
+        hook = self._hook(behavior, event_type)
         if hook is None:
             return HookResult(request=request if response is None else None, response=response)
         if response is not None and response.is_streamed:
@@ -579,10 +604,11 @@ class Pipeline:
             exchange.hooks.append(HookRun(event_type, hook.name, duration, exc.error_name, list(exc.logs), version, seen))
             exchange.stage(event_type, started, _qualified(hook.name, version))
             log.info("%s %s failed with %s: %s", event_type, exc.function, exc.error_name, exc.reason)  # the console line says it
-            result_type = exc.error_name if exc.error_name.startswith("Lambda") else "Error"
             exchange.error_reason = exc.reason
             page = errors.error_page(exc.status, errors.hook_failure_cause(exc.error_name), exchange.context.request_id)
-            raise _Answer(page, result_type, exc.error_name) from exc
+            # X-Cache and the log's result types name the failure (`LambdaValidationError`,
+            # `FunctionExecutionError`, ... from cloudfront), as CloudFront's do.
+            raise _Answer(page, exc.error_name) from exc
         version = result.version or version
         exchange.hooks.append(HookRun(
             event_type, hook.name, result.duration_ms, "ok", list(result.logs), version,
@@ -591,6 +617,11 @@ class Pipeline:
         ))
         exchange.stage(event_type, started, _qualified(hook.name, version))
         return result
+
+    def _hook(self, behavior: CacheBehavior, event_type: str) -> Hook | None:
+        """The hook this request runs at this event (its region's versions, pinned for it)."""
+        hooks = _REQUEST_HOOKS.get()
+        return (hooks if hooks is not None else self.hooks).get(behavior, event_type)
 
     def _fail(self, exchange: Exchange, failure: EdgeFailure, *, from_origin: bool = False) -> None:
         exchange.error_reason = failure.cause

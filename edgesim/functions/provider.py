@@ -133,6 +133,8 @@ def _edge_location(pop: str, region: str) -> str:
 class FunctionHook:
     """One CloudFront Function bound to a viewer event."""
 
+    kind = "function"
+
     def __init__(self, provider: FunctionHookProvider, function: FunctionConfig) -> None:
         self.name = function.name
         self._provider = provider

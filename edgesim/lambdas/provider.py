@@ -150,6 +150,8 @@ class LambdaOutcome:
 class LambdaEdgeHook:
     """One function version bound to one event type of one behavior."""
 
+    kind = "lambda"
+
     def __init__(self, runtime: LambdaRuntime, lam: LambdaConfig, association: Association) -> None:
         self.runtime = runtime
         self.lam = lam

@@ -13,7 +13,8 @@ from typing import TextIO
 from edgesim.edge.exchange import Exchange, HookRun
 
 STATUS_COLOURS = {2: "32", 3: "36", 4: "33", 5: "31"}
-RESULT_COLOURS = {"Hit": "32", "RefreshHit": "32", "Miss": "33", "FunctionGeneratedResponse": "35", "Redirect": "36"}
+RESULT_COLOURS = {"Hit": "32", "RefreshHit": "32", "Miss": "33", "FunctionGeneratedResponse": "35",
+                  "LambdaGeneratedResponse": "35", "Redirect": "36"}
 ERROR_COLOUR = "31"
 DIM = "2"
 
@@ -34,7 +35,7 @@ def format_line(exchange: Exchange, *, colour: bool = False) -> str:
     request = exchange.viewer_request
     status = exchange.response.status if exchange.response else 0
     result = exchange.result_type
-    if exchange.detailed_result_type not in (result, "Miss"):
+    if exchange.detailed_result_type != result:
         result += f"/{exchange.detailed_result_type}"
     parts = [
         request.method,

@@ -24,6 +24,7 @@ class VersionedHook:
     def __init__(self, inner: Hook, version: str) -> None:
         self.inner = inner
         self.name = inner.name
+        self.kind = inner.kind
         self.version = version
 
     async def __call__(self, call: HookCall) -> HookResult:

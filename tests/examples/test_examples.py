@@ -33,13 +33,20 @@ CASES = {
 }
 
 
-async def answers(edge) -> dict[str, tuple]:
-    """Per case: status, body of a 200, WWW-Authenticate, X-Cache's result type."""
+# X-Cache of a response the example generated: CloudFront names the kind of edge code.
+GENERATED_AS = {"cloudfront-function": "FunctionGeneratedResponse", "lambda-node": "LambdaGeneratedResponse",
+                "lambda-python": "LambdaGeneratedResponse"}
+
+
+async def answers(edge, runtime: str) -> dict[str, tuple]:
+    """Per case: status, body of a 200, WWW-Authenticate, X-Cache's result type (`generated`
+    when it is the one this runtime's generated responses carry)."""
     out = {}
     for name, (path, headers) in CASES.items():
         response = await edge.client.get(path, headers=headers)
+        result = response.headers["x-cache"].split(" from ")[0]
         out[name] = (response.status_code, response.text if response.status_code == 200 else "",
-                     response.headers.get("www-authenticate"), response.headers["x-cache"].split(" from ")[0])
+                     response.headers.get("www-authenticate"), "generated" if result == GENERATED_AS[runtime] else result)
     return out
 
 
@@ -62,7 +69,7 @@ async def test_three_runtimes_give_the_same_answers(edgesim_factory, expected):
     results = {}
     for name in ("cloudfront-function", "lambda-python", *(["lambda-node"] if shutil.which("node") else [])):
         edge = await edgesim_factory(EXAMPLES / f"{name}.yaml", now=NOW)
-        results[name] = await answers(edge)
+        results[name] = await answers(edge, name)
     reference = results.pop("cloudfront-function")
     for name, result in results.items():
         assert result == reference, name
@@ -71,7 +78,7 @@ async def test_three_runtimes_give_the_same_answers(edgesim_factory, expected):
         assert got_status == status, case
         if reason:
             assert f'error_description="{reason}"' in authenticate
-            assert result == "FunctionGeneratedResponse"
+            assert result == "generated"
     assert "Variant B" in reference["spa route, group b"][1]
     assert "Variant A" in reference["spa route, group a"][1]
     assert "Members area" in reference["members, valid token"][1]

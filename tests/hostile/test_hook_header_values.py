@@ -79,7 +79,7 @@ async def test_control_characters_in_a_value_a_function_sets_are_a_502_validatio
 ) -> None:
     answer = await get(hooked_port, f"{path}?v={quote(value, safe='')}")
     assert answer.status == 502
-    assert answer.header("X-Cache") in ("Error from cloudfront", "LambdaValidationError from cloudfront")
+    assert answer.header("X-Cache") in ("FunctionValidationError from cloudfront", "LambdaValidationError from cloudfront")
     assert answer.header("X-Injected") is None
     assert recording_origin.seen == []  # viewer-request / origin-request refused before the origin
 

@@ -263,7 +263,7 @@ def test_watch_serves_a_broken_first_version_with_503_until_a_save_loads(tmp_pat
         assert any("--watch: serving anyway" in line for line in lines)
         assert not any("ERROR" in line for line in lines), "the problem is said once"
         broken = httpx.get(url + "/a", timeout=10)
-        assert (broken.status_code, broken.headers["x-cache"]) == (503, "Error from cloudfront")
+        assert (broken.status_code, broken.headers["x-cache"]) == (503, "FunctionExecutionError from cloudfront")
         time.sleep(1)  # the watch is in place about now; a save before that would go unseen
         (folder / "fn.js").write_text(GOOD_FUNCTION)
         assert until(lambda: httpx.get(url + "/a", timeout=10).status_code == 200), "".join(lines)
@@ -308,7 +308,7 @@ def test_a_failing_function_prints_one_console_line_and_its_error_goes_to_the_fu
         process.terminate()
         process.wait(timeout=10)
     assert len(console) == 1, console
-    assert console[0].startswith("GET /a 503 Error/FunctionExecutionError IAD89-C1 ")
+    assert console[0].startswith("GET /a 503 FunctionExecutionError IAD89-C1 ")
     assert console[0].endswith("FunctionExecutionError] - Error: boom")
     assert "[viewer-request fn " in console[0]
     logged = (folder / "logs" / "functions.log").read_text()

@@ -20,6 +20,7 @@ class ScriptedHook:
     name: str
     act: Callable[[HookCall], HookResult]
     calls: list[HookCall] = field(default_factory=list)
+    kind: str = "function"
 
     async def __call__(self, call: HookCall) -> HookResult:
         self.calls.append(call)
@@ -149,14 +150,17 @@ async def test_hook_error_becomes_cloudfront_error_page_and_server_keeps_serving
     assert (await edge.client.get("/status/200")).status_code == 502
 
 
-async def test_function_error_says_error_from_cloudfront(edge_factory, flaky_origin):
+async def test_function_execution_error_is_named_by_x_cache(edge_factory, flaky_origin):
+    """A CloudFront Function that throws on the edge answers 503 with `x-cache:
+    FunctionExecutionError from cloudfront` (observed on a live distribution, hugoleborso/borso.fr
+    incident notes; log parsers count `FunctionExecutionError` as an x-edge-result-type)."""
     def broken(call: HookCall) -> HookResult:
         raise HookError(503, "FunctionExecutionError", "fn", "ReferenceError: x is not defined")
 
     edge = await edge_factory(flaky_config(flaky_origin), hooks=hooks(viewer_request=ScriptedHook("fn", broken)))
     response = await edge.client.get("/status/200")
     assert response.status_code == 503
-    assert response.headers["x-cache"] == "Error from cloudfront"
+    assert response.headers["x-cache"] == "FunctionExecutionError from cloudfront"
 
 
 async def test_hook_chosen_origin_outside_config_is_refused(edge_factory, echo_origin):

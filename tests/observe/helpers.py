@@ -28,7 +28,7 @@ def make_exchange(
         viewer_request=EdgeRequest("GET", uri, query, Headers(request_headers), client_ip="192.0.2.10", client_port=53211),
         response=EdgeResponse(status, Headers(response_headers if response_headers is not None else [("Content-Type", "text/html"), ("Content-Length", "11")]), b"hello world"),
         result_type=result,
-        detailed_result_type=detail or result,
+        result_detail=detail or "",
         error_reason=error_reason,
         hooks=hooks or [],
         stages=stages or [],
