@@ -336,3 +336,18 @@ async def test_functions_tab_follows_a_rollout_region_by_region(served, control_
     await page.screenshot(shots / "functions-rolling-out.png")
     served.clock.ahead = 3600  # every region's switch time has passed
     assert await page.wait_for(f"{deployment}?.startsWith('deployed') && {deployment}") == f"deployed to {regions} regions"
+
+
+@pytest.mark.parametrize(("result_type", "tint"), [
+    ("LambdaGeneratedResponse", "generated"), ("FunctionGeneratedResponse", "generated"),
+    ("FunctionExecutionError", "failed"), ("LambdaValidationError", "failed"),
+    ("LambdaLimitExceeded", "failed"), ("OriginConnectError", "failed"), ("Error", "failed"),
+])
+async def test_every_x_cache_kind_is_tinted_as_its_family(dashboard, result_type, tint):
+    """A badge's colour follows the name's family (…GeneratedResponse, …Error), so a result type
+    added later is painted without a new style rule."""
+    background = await dashboard.evaluate(
+        "(() => { const badge = document.createElement('span'); badge.className = 'xc ' + "
+        f"{result_type!r}; document.body.append(badge); return getComputedStyle(badge).backgroundColor; }})()")
+    expected = {"generated": "rgb(239, 230, 255)", "failed": "rgb(253, 226, 226)"}[tint]
+    assert background == expected
