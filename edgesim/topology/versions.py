@@ -5,11 +5,18 @@ keeps running what was published even after the source changes. edgesim does the
 by copying the code into a per-edge directory (a CloudFront Function's file, a Lambda's
 task root) and numbering the copy; hooks for a version load from its copy only. The code
 on disk is the DEVELOPMENT stage (Lambda's `$LATEST`).
+
+As root, a Lambda worker runs as a sandbox uid (`lambdas/sandbox.py`) that must read its
+version's copy but never change it, so the snapshot tree is then readable and walkable by
+other users and writable only by its owner, root; as a normal user it stays private. No
+copy keeps a setuid or setgid bit: copied by root, it would be root's.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,6 +29,11 @@ from edgesim.observe.versions import fingerprint
 # a copy this size already means the code path points at the wrong directory).
 MAX_SNAPSHOT_BYTES = 50 * 1024 * 1024
 SKIPPED = shutil.ignore_patterns(".git", "__pycache__", ".venv", "venv", ".pytest_cache")
+# A snapshot's modes: what the copy had, less everyone's write but the owner's and less
+# setuid/setgid/sticky; shared, plus read for all, and walk or run where the owner may.
+KEPT_BITS = 0o755
+READ_BY_ALL = 0o444
+RUN_BY_ALL = 0o111
 
 
 class VersionError(Exception):
@@ -53,15 +65,17 @@ class FunctionHistory:
 class VersionStore:
     """Every function's history, with the snapshots in a directory made at the first one."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, *, shared: bool | None = None) -> None:
         self.clock = clock
         self.histories: dict[str, FunctionHistory] = {}
+        self.shared = os.geteuid() == 0 if shared is None else shared  # readable by sandbox uids
         self._root: Path | None = None
 
     @property
     def root(self) -> Path:
         if self._root is None:
             self._root = Path(tempfile.mkdtemp(prefix="edgesim-versions-"))
+            _seal(self._root, shared=self.shared)
         return self._root
 
     def history(self, name: str) -> FunctionHistory:
@@ -82,6 +96,7 @@ class VersionStore:
         target = self.root / name / str(number)
         try:
             code_path = _copy(source, target, whole_directory=kind == "lambda")
+            _seal_tree(target, shared=self.shared)
         except OSError as exc:
             shutil.rmtree(target, ignore_errors=True)
             raise VersionError(f"cannot copy {source}: {exc.strerror or exc}") from exc
@@ -115,3 +130,21 @@ def _copy(source: Path, target: Path, *, whole_directory: bool) -> Path:
         raise VersionError(f"{root} holds {size // (1024 * 1024)} MB, more than a Lambda package may")
     copied = Path(shutil.copytree(root, target / root.name, ignore=SKIPPED))
     return copied if source.is_dir() else copied / source.name
+
+
+def _seal_tree(target: Path, *, shared: bool) -> None:
+    """Set the modes of a fresh snapshot, its directory and its function's directory."""
+    _seal(target.parent, shared=shared)
+    for directory, subdirs, files in os.walk(target):
+        _seal(Path(directory), shared=shared)
+        for name in files:
+            _seal(Path(directory, name), shared=shared)
+
+
+def _seal(path: Path, *, shared: bool) -> None:
+    if path.is_symlink():
+        return  # copytree copies what links point to; a chmod here would change the target
+    mode = path.stat().st_mode & KEPT_BITS
+    if shared:
+        mode |= READ_BY_ALL | (RUN_BY_ALL if mode & stat.S_IXUSR else 0)
+    path.chmod(mode)
