@@ -205,20 +205,33 @@ class Sandbox:
             os.close(self._leased.pop(identity.uid))
 
     def process_limit(self, identity: Identity | None) -> int | None:
-        """RLIMIT_NPROC for a worker: per uid, it counts every process of the user."""
+        """RLIMIT_NPROC for a worker: per uid, it counts every process of the user; never
+        above edgesim's hard limit, which the worker (no longer root when it sets it) cannot pass."""
         if identity is not None:
-            return self.max_processes
-        if os.geteuid() == 0:
+            wanted = self.max_processes
+        elif os.geteuid() == 0:
             return None  # does not bind root; setting it would only mislead
-        mine = sum(1 for p in scan_processes(with_uids=True) if p.uids[:1] == (os.getuid(),))
+        else:
+            mine = sum(1 for p in scan_processes(with_uids=True) if p.uids[:1] == (os.getuid(),))
+            wanted = mine + self.max_processes
         _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-        wanted = mine + self.max_processes
         return wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
 
-    def preexec(self, nproc: int | None) -> Callable[[], None]:
-        """What the child does before exec (after its uid switch, so it can only lower limits)."""
+    def preexec(self, identity: Identity | None) -> Callable[[], None]:
+        """What the child does before exec: become `identity`, then take its limits.
+
+        The switch is done here rather than by `user=`/`group=`/`extra_groups=`, which
+        uvloop's subprocess_exec (the loop `edgesim serve` runs on) rejects. Groups go
+        first and the uid last, since only root may change them; the process limit is set
+        after, by the lowered user, who can only lower it.
+        """
+        nproc = self.process_limit(identity)
 
         def prepare() -> None:
+            if identity is not None:
+                os.setgroups([])
+                os.setresgid(identity.gid, identity.gid, identity.gid)
+                os.setresuid(identity.uid, identity.uid, identity.uid)
             if nproc is not None:
                 resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
             _become_subreaper()

@@ -20,8 +20,8 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from edgesim.lambdas.logs import timestamp
 from edgesim.lambdas.memory import set_oom_score_adj
 from edgesim.lambdas.runtime_api import (
     Channel,
@@ -137,12 +137,8 @@ class Worker:
         read_fd, write_fd = os.pipe()
         os.set_blocking(read_fd, False)
         self._log_fd = read_fd
-        self._identity = self._sandbox.lease() if self.spec.isolated else None
-        as_user: dict[str, Any] = {}
-        if self._identity is not None:
-            as_user = {"user": self._identity.uid, "group": self._identity.gid, "extra_groups": []}
-        prepare = self._sandbox.preexec(self._sandbox.process_limit(self._identity))
         try:
+            self._identity = self._sandbox.lease() if self.spec.isolated else None
             self._proc = await asyncio.create_subprocess_exec(
                 *self.spec.plan.argv,
                 stdin=subprocess.DEVNULL,
@@ -151,13 +147,16 @@ class Worker:
                 cwd=self.spec.plan.cwd,
                 env=lambda_environment(self.spec, self._channel.address, self.stream),
                 start_new_session=True,
-                preexec_fn=prepare,
-                **as_user,
+                preexec_fn=self._sandbox.preexec(self._identity),
             )
-        except OSError as exc:
+        except (OSError, ValueError, RuntimeError, subprocess.SubprocessError) as exc:
+            # the command cannot run, the child could not become its user, or the event loop
+            # refused the spawn: every one is a failed init, never a crash of the server
             os.close(write_fd)
+            reason = f"cannot start {self.spec.plan.argv[0]}{self._as_whom()}: {_cause(exc)}"
             await self.kill()
-            raise WorkerFailed("Runtime.InvalidEntrypoint", f"cannot start {self.spec.plan.argv[0]}: {exc}") from exc
+            self._lines.append(f"{timestamp()} edgesim: {reason}")
+            raise WorkerFailed("Runtime.InvalidEntrypoint", reason) from exc
         os.close(write_fd)
         try:
             self._status_fd = os.open(f"/proc/{self._proc.pid}/status", os.O_RDONLY)
@@ -272,6 +271,9 @@ class Worker:
         self._killed_holding_kb = resident_kb
         signal_all(pids, signal.SIGKILL)
 
+    def _as_whom(self) -> str:
+        return f" as sandbox uid {self._identity.uid}" if self._identity is not None else ""
+
     def _exit_error_type(self) -> str:
         return OUT_OF_MEMORY if self._killed_holding_kb else "Runtime.ExitError"
 
@@ -304,6 +306,12 @@ class Worker:
 def _expire(reply: asyncio.Future[RuntimeReply]) -> None:
     if not reply.done():
         reply.set_exception(WorkerTimedOut())
+
+
+def _cause(exc: BaseException) -> str:
+    """What went wrong, with what a preexec step raised (uvloop hands it over as the cause)."""
+    cause = exc.__cause__
+    return f"{exc} ({type(cause).__name__}: {cause})" if cause is not None else str(exc)
 
 
 def _exit_message(code: int) -> str:
