@@ -229,9 +229,12 @@ class Sandbox:
 
         def prepare() -> None:
             if identity is not None:
-                os.setgroups([])
-                os.setresgid(identity.gid, identity.gid, identity.gid)
-                os.setresuid(identity.uid, identity.uid, identity.uid)
+                try:
+                    os.setgroups([])
+                    os.setresgid(identity.gid, identity.gid, identity.gid)
+                    os.setresuid(identity.uid, identity.uid, identity.uid)
+                except OSError as exc:  # one string argument: all uvloop passes back of it
+                    raise OSError(f"cannot become uid {identity.uid}: {exc.strerror}") from None
             if nproc is not None:
                 resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
             _become_subreaper()

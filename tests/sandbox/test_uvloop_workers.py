@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,3 +105,52 @@ def test_a_worker_that_cannot_start_on_uvloop_is_a_cloudfront_error_and_a_log_li
     assert error.reason.startswith(f"Runtime.InvalidEntrypoint: cannot start {code / 'bootstrap'}")
     assert any("edgesim: cannot start" in line and "Permission denied" in line for line in logs)
     assert "edgesim: cannot start" in log
+
+
+# Started without CAP_SETGID (as in a container that dropped it), a root edgesim's worker
+# cannot shed its groups. The worker is built directly: a LambdaRuntime's access probe
+# would already fail there and never ask for isolation.
+CANNOT_SWITCH = """
+import sys
+from pathlib import Path
+
+import uvloop
+
+from edgesim.lambdas.runtime_api import RuntimeApiServer
+from edgesim.lambdas.runtimes import launch_plan
+from edgesim.lambdas.sandbox import Sandbox
+from edgesim.lambdas.worker import Worker, WorkerFailed, WorkerSpec
+
+
+async def main():
+    server = RuntimeApiServer()
+    await server.start()
+    spec = WorkerSpec(plan=launch_plan("nodejs20.x", Path(sys.argv[1]), 128), function_name="us-east-1.who",
+                      version="1", handler="index.handler", memory_mb=128, region="us-east-1",
+                      log_group="/aws/lambda/us-east-1.who", isolated=True)
+    worker = Worker(spec, server, Sandbox())
+    try:
+        await worker.start(10.0)
+    except WorkerFailed as failed:
+        print(failed.error_type, failed.message, *worker.take_logs(), sep="\\n")
+    await server.close()
+
+
+uvloop.run(main())
+"""
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs util-linux's setpriv to drop CAP_SETGID")
+def test_a_worker_that_cannot_become_its_sandbox_user_on_uvloop_fails_its_init_with_the_reason(shared_dir):
+    code = public(write_code(shared_dir / "who", {"index.js": WHO_AM_I}))
+    done = subprocess.run(
+        ["setpriv", "--bounding-set=-setgid", "--inh-caps=-setgid", sys.executable, "-c", CANNOT_SWITCH, str(code)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    error_type, message, *logs = done.stdout.splitlines()
+    assert error_type == "Runtime.InvalidEntrypoint"
+    pattern = (rf"cannot start {re.escape(shutil.which('node'))} as sandbox uid (\d+): Exception occurred in "
+               r"preexec_fn\. \(OSError: cannot become uid \1: Operation not permitted\)")
+    assert re.fullmatch(pattern, message), message
+    assert logs and logs[-1].endswith("edgesim: " + message)
