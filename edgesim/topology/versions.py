@@ -135,7 +135,7 @@ def _copy(source: Path, target: Path, *, whole_directory: bool) -> Path:
 def _seal_tree(target: Path, *, shared: bool) -> None:
     """Set the modes of a fresh snapshot, its directory and its function's directory."""
     _seal(target.parent, shared=shared)
-    for directory, subdirs, files in os.walk(target):
+    for directory, _, files in os.walk(target):
         _seal(Path(directory), shared=shared)
         for name in files:
             _seal(Path(directory, name), shared=shared)
