@@ -14,7 +14,6 @@ import asyncio
 import re
 import shutil
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import quickjs
@@ -129,8 +128,7 @@ async def lambda_load_errors(config: EdgeConfig, *, init_timeout: float = INIT_T
             except RuntimeUnavailable as exc:
                 errors.append(f"{shown(lam.code_path)}: Lambda {name} cannot start: {exc}")
                 continue
-            # As edgesim's own user: uvloop (which `serve` runs on) cannot start a process as another.
-            worker = Worker(replace(pool.spec, isolated=False), runtime.server, runtime.sandbox)
+            worker = Worker(pool.spec, runtime.server, runtime.sandbox)  # sandboxed as its pool's would be
             try:
                 await worker.start(init_timeout)
             except WorkerFailed as exc:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -144,3 +145,48 @@ def test_serve_as_root_runs_node_and_python_workers_as_sandbox_uids(served, tmp_
     assert "is not readable by other users" not in python_log, "the version snapshot is readable"
     node_log = (tmp_path / ".edgesim/logs/us-east-1/aws/lambda/us-east-1.node-edge.log").read_text()
     assert "sandbox:" not in node_log
+
+
+def test_serve_start_up_check_runs_a_lambdas_init_as_a_sandbox_uid():
+    """`serve` starts one worker per Lambda before it listens, to refuse code that cannot load;
+    that worker runs the user's init code, so it is sandboxed as the pool's workers are
+    (outside pytest's private directory: code a sandbox uid can read, as in a usual checkout)."""
+    with tempfile.TemporaryDirectory(prefix="edgesim-start-up-check-") as scratch:
+        _start_up_check_uids_are_sandboxed(Path(scratch))
+
+
+def _start_up_check_uids_are_sandboxed(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "node-edge").mkdir(parents=True)
+    for folder in (tmp_path, project, project / "node-edge"):
+        folder.chmod(0o755)
+    seen = tmp_path / "seen"
+    seen.mkdir(mode=0o777)
+    seen.chmod(0o777)
+    (project / "node-edge" / "index.js").write_text(
+        f"require('fs').writeFileSync({str(seen)!r} + '/uid-' + process.pid, String(process.getuid()));\n"
+        "exports.handler = async (event) => event.Records[0].cf.request;\n")
+    (project / "node-edge" / "index.js").chmod(0o644)
+    config = CONFIG.replace("python-edge:1\n        EventType: viewer-response", "node-edge:1\n        EventType: origin-request")
+    (project / "edgesim.yaml").write_text(config.replace("  python-edge: {Runtime: python3.12, Code: python-edge}\n", ""))
+    (project / "site").mkdir()
+    (project / "site" / "index.html").write_text("<p>hello</p>\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edgesim", "serve", "edgesim.yaml", "--port", "0", "--control-port", "0"],
+        cwd=project, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        lines = []
+        while time.monotonic() < deadline:
+            line = process.stderr.readline()
+            lines.append(line)
+            if not line or "cloudfront.net at http://" in line:
+                break
+        assert "cloudfront.net at http://" in lines[-1], "".join(lines)
+        uids = [int(p.read_text()) for p in seen.iterdir()]
+        assert uids, "the start-up check ran the function's init"
+        assert all(uid > Sandbox().uid_base for uid in uids), uids
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
