@@ -464,7 +464,10 @@ def _merge(
         if prior is not None:
             if len(prior) == 1:
                 value, attrs = prior[0]
-                same = entry == ({"value": value} if attrs is None else {"value": value, "attributes": attrs})
+                if attrs is None:  # `entry == {"value": value}`, without building the dict
+                    same = type(entry) is dict and len(entry) == 1 and entry.get("value", _NONE) == value
+                else:
+                    same = entry == {"value": value, "attributes": attrs}
             else:
                 same = entry == _entry_object(prior[0], prior)
             if same:  # untouched: as received, no checks needed

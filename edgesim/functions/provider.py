@@ -143,18 +143,27 @@ class FunctionHook:
 
     async def __call__(self, call: HookCall) -> HookResult:
         response = call.response
-        if call.event_type == VIEWER_RESPONSE and response is not None and response.status >= 400:
+        event_type = call.event_type
+        if event_type == VIEWER_RESPONSE and response is not None and response.status >= 400:
             return HookResult(response=response)  # CloudFront does not run it for errors
         engine = self._provider.engine(self._function)
         if isinstance(engine, str):
             raise HookError(503, EXECUTION_ERROR, self.name, engine)
-        event, sent = build_event_json(call.event_type, call.context, call.request, response)
-        now = self._provider.now if self._provider.now is not None else time.time()
-        where = {"event_type": call.event_type, "now_ms": now * 1000.0, "raw_query": call.request.querystring or None,
-                 "edge_location": _edge_location(call.context.pop, call.context.region)}
-        run = await engine.run(event, **where) if isinstance(engine, IsolatedEngine) else engine.run(event, **where)
+        request, context = call.request, call.context
+        event, sent = build_event_json(event_type, context, request, response)
+        now = self._provider.now
+        now_ms = (now if now is not None else time.time()) * 1000.0
+        raw_query = request.querystring or None
+        edge_location = _edge_location(context.pop, context.region)
+        if isinstance(engine, IsolatedEngine):
+            run = await engine.run(event, event_type=event_type, now_ms=now_ms, raw_query=raw_query,
+                                   edge_location=edge_location)
+        else:
+            run = engine.run(event, event_type=event_type, now_ms=now_ms, raw_query=raw_query,
+                             edge_location=edge_location)
         if run.needs_isolation:
-            run = await self._provider.isolate(self._function).run(event, **where)
+            run = await self._provider.isolate(self._function).run(
+                event, event_type=event_type, now_ms=now_ms, raw_query=raw_query, edge_location=edge_location)
         for line in run.logs:
             log.debug("function %s: %s", self.name, line)
         for warning in run.warnings:
@@ -166,17 +175,20 @@ class FunctionHook:
             if run.invalid is not None:
                 raise FunctionValidationError(run.invalid)
             result = read_result(sent, run.value if run.returned else None)
-            origin, notes = apply_origin_calls(run.origin_calls, call.origin, self._provider.config.distribution.origins)
+            if run.origin_calls:
+                origin, notes = apply_origin_calls(run.origin_calls, call.origin,
+                                                   self._provider.config.distribution.origins)
         except FunctionValidationError as exc:
             log.info("function %s failed (%s): %s", self.name, VALIDATION_ERROR, exc)
             raise HookError(502, VALIDATION_ERROR, self.name, str(exc)) from exc
-        for note in [*sent.warnings, *notes]:
-            log.warning("function %s: %s", self.name, note)
         outcome = HookResult(logs=list(run.logs), duration_ms=run.seconds * 1000.0)
+        if run.origin_calls:
+            outcome.origin = origin
+            sent.warnings.extend(notes)
+        for note in sent.warnings:
+            log.warning("function %s: %s", self.name, note)
         if isinstance(result, EdgeResponse):
             outcome.response = result
         else:
             outcome.request = result
-        if run.origin_calls:
-            outcome.origin = origin
         return outcome

@@ -65,6 +65,22 @@ class Run:
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
+def _decode(text: str, start: int) -> Any:
+    """The JSON value at `text[start:]`, which JSON.stringify wrote (no surrounding blanks):
+    the C scanner straight, without `json.loads`' copy of the text and its two blank-skipping
+    regular expressions."""
+    try:
+        value, end = _scan(text, start)
+    except StopIteration as exc:
+        raise json.JSONDecodeError("Expecting value", text, exc.value) from None
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
+_scan = json.JSONDecoder().scan_once
+
+
 @functools.cache
 def _module_source(name: str) -> str:
     return resources.files("edgesim.functions").joinpath("modules", f"{name}.js").read_text("utf-8")
@@ -150,16 +166,17 @@ class Engine:
         straight from the request), with its `event_type`; `edge_location` may be JSON
         text too.
         """
-        if self._context is None:
-            self._build()
         context = self._context
-        assert context is not None
-        if isinstance(event, str):
+        if context is None:
+            self._build()
+            context = self._context
+            assert context is not None
+        if type(event) is str:
             event_json = event
         else:
             event_json = _encode(event)
             event_type = event.get("context", {}).get("eventType", "")
-        if isinstance(edge_location, str):
+        if type(edge_location) is str:
             edge_json = edge_location
         else:
             edge_json = json.dumps(edge_location) if edge_location else "{}"
@@ -231,11 +248,10 @@ class Engine:
 
     def _plain_run(self, outcome: str, start: float) -> Run:
         """A run that returned a value and did nothing else to report (invoke.js, finish)."""
+        seconds = time.thread_time() - start
         if outcome[0] == "T":
             self._context = None  # the run changed a built-in: the next request gets fresh ones
-        value = json.loads(outcome[1:])
-        seconds = time.thread_time() - start
-        return Run(value=value, returned=True, seconds=seconds, utilization=self.budget.utilization(seconds))
+        return Run(value=_decode(outcome, 1), returned=True, seconds=seconds, utilization=self.budget.utilization(seconds))
 
     def _limit_error(self, exc: BaseException, seconds: float) -> str:
         text = _first_line(exc)
@@ -274,19 +290,19 @@ def _intact_check(watched: list[list[str]]) -> str:
     and each of its functions still the original.
 
     `watched` is what `watchedFunctions()` reported; the result is a factory that
-    invoke.js calls with the watched objects and `Object.keys`. Each name is written into
+    invoke.js calls with the watched objects and its `bare` test. Each name is written into
     the code, so QuickJS resolves it once at compile time instead of on every run.
     """
     targets = [f"t{index} = watched[{index}]" for index in range(len(watched))]
     captured: list[str] = []
     tests: list[str] = []
     for index, names in enumerate(watched):
-        tests.append(f"keys(t{index}).length === 0")
+        tests.append(f"bare(t{index})")
         for name in names:
             member = f"t{index}.{name}" if _IDENTIFIER.match(name) else f"t{index}[{json.dumps(name)}]"
             tests.append(f"{member} === f{len(captured)}")
             captured.append(f"f{len(captured)} = {member}")
-    return (f"(function (watched, keys) {{ var {', '.join(targets + captured)}; "
+    return (f"(function (watched, bare) {{ var {', '.join(targets + captured)}; "
             f"return function () {{ return {' && '.join(tests)}; }}; }})")
 
 
