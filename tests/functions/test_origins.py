@@ -140,6 +140,21 @@ def test_edge_location_is_set_for_viewer_request_and_empty_for_viewer_response()
     assert run(code, V2, event=event, edge_location=where).logs == ["{}"]
 
 
+def test_edge_location_is_each_run_own_and_one_object_within_a_run() -> None:
+    """cf.edgeLocation is parsed when a run first reads it: never a previous request's POP."""
+    from edgesim.functions.runtime import Engine
+
+    from .helpers import request_event
+
+    code = ("import cf from 'cloudfront';\nfunction handler(e) {\n"
+            "  console.log(cf.edgeLocation.name + ' ' + (cf.edgeLocation === cf.edgeLocation)); return e.request; }")
+    engine = Engine("where", code, V2)
+    names = [engine.run(request_event(), now_ms=0, edge_location={"name": pop, "serverIp": "127.0.0.1",
+                                                                   "region": "eu-central-1"}).logs
+             for pop in ("FRA", "CDG", "FRA")]
+    assert names == [["FRA true"], ["CDG true"], ["FRA true"]]
+
+
 def test_distribution_tenant_is_not_available_on_a_standard_distribution() -> None:
     outcome = run("import cf from 'cloudfront';\nfunction handler(e) { return cf.distributionTenant.id; }", V2)
     assert outcome.error.startswith("TypeError: the distributionTenant module is not available")

@@ -84,6 +84,23 @@ def test_global_and_built_in_changes_do_not_reach_the_next_request(runtime: str)
     assert seen[0] == seen[1] == seen[2] == seen[3] == clean
 
 
+@pytest.mark.parametrize("target", ["Object.prototype", "Array.prototype", "String.prototype", "Function.prototype",
+                                    "JSON"])
+def test_one_enumerable_property_on_one_watched_object_does_not_reach_the_next_request(target: str) -> None:
+    """Each watched object alone: the sweep's for-in over the global also walks its prototype
+    (Object.prototype) without deleting what it finds there, so the tamper check must catch it."""
+    code = f"""function handler(event) {{
+      var holder = {target};
+      console.log(String(holder.leak) + ' ' + typeof leak);
+      holder.leak = 'p';
+      return event.request;
+    }}"""
+    engine = Engine("one-leak", code, V2)
+    runs = [engine.run(request_event(uri=f"/{n}"), now_ms=NOW_MS) for n in range(3)]
+    assert [run.error for run in runs] == [None, None, None]
+    assert [run.logs[-1] for run in runs] == ["undefined undefined"] * 3
+
+
 POLYFILLS = {
     # Non-enumerable and non-configurable: defining it again on a reused context would throw.
     "define_property": "Object.defineProperty(Array.prototype, 'last', {value: function () { return this[this.length - 1]; }});",
