@@ -32,6 +32,7 @@ from edgesim.observe.console import ConsoleObserver
 from edgesim.observe.function_log import FunctionLog
 from edgesim.observe.recorder import Recorder
 from edgesim.observe.versions import CodeVersions
+from edgesim.workers import worker_count
 
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "edgesim.yaml"
 FUNCTION_LOG_FILE = "functions.log"  # under --log-dir: every hook's tagged log lines, failed requests included
@@ -100,6 +101,8 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--log-cookies", action="store_true", help="fill cs(Cookie) in the access log (Logging.IncludeCookies)")
     serve.add_argument("--function-log", metavar="PATH|-",
                        help="write function logs to a file or stdout instead of the console")
+    serve.add_argument("--workers", type=worker_count, default=1, metavar="N|auto",
+                       help="edge processes sharing the listeners, caches and control API (default 1; auto: one per CPU)")
     serve.add_argument("--control-port", type=int,
                        help="loopback port of the dashboard and control API (default: the viewer port + 1; 0 picks one)")
     serve.set_defaults(func=run_serve)
@@ -223,6 +226,31 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
         config = load_config(config.source, origin_overrides={**{k: s.url for k, s in bundled.items()}, **overrides})
     host = args.host or config.settings.host
     port = args.port if args.port is not None else config.settings.port
+    sock = bind_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    pinned = {bind_socket(host, listen_port): pop for listen_port, pop in parse_listeners(args.listen, config)}
+    control_port = args.control_port if args.control_port is not None else (control_port_for(bound_port) if port else 0)
+    control_sock = bind_socket("127.0.0.1", control_port)
+
+    def announce() -> None:
+        shown_host = f"[{host}]" if ":" in host else host
+        print(f"edgesim: {config.distribution.domain_name} at http://{shown_host}:{bound_port}/", file=sys.stderr)
+        for listener, pop in pinned.items():
+            print(f"edgesim:   and at http://{shown_host}:{listener.getsockname()[1]}/ as {pop}", file=sys.stderr)
+        for origin in config.distribution.origins.values():
+            print(f"edgesim:   origin {origin.id} -> {origin.base_url()}", file=sys.stderr, flush=True)
+        print(f"edgesim: dashboard at http://127.0.0.1:{control_sock.getsockname()[1]}/", file=sys.stderr, flush=True)
+
+    if args.workers > 1:
+        from edgesim.workers.supervisor import serve_workers
+
+        try:
+            await serve_workers(config, args, overrides={**{k: s.url for k, s in bundled.items()}, **overrides},
+                                now=now, sock=sock, pinned=pinned, control_sock=control_sock, announce=announce)
+        finally:
+            for origin_server in bundled.values():
+                await origin_server.stop()
+        return
     recorder, versions = Recorder(), CodeVersions()
     versions.observe(config)
     observers: list[Observer] = [] if args.quiet else [ConsoleObserver()]
@@ -230,9 +258,6 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     if args.access_log:
         observers.append(AccessLog.to(args.access_log, include_cookies=args.log_cookies))
     observers.append(recorder)
-    sock = bind_socket(host, port)
-    bound_port = sock.getsockname()[1]
-    pinned = {bind_socket(host, listen_port): pop for listen_port, pop in parse_listeners(args.listen, config)}
     options = EdgeOptions(
         pop=args.pop, now=now, seed=args.seed, caching=not args.no_cache, server_timing=not args.no_server_timing,
         listener_pops={s.getsockname()[1]: pop for s, pop in pinned.items()}, log_dir=args.log_dir, observers=observers,
@@ -241,17 +266,9 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     edge = app.state.edge
     edge.on_reload.append(versions.observe)
     server = uvicorn.Server(uvicorn_config(app, host=host, port=bound_port))
-    control_port = args.control_port if args.control_port is not None else (control_port_for(bound_port) if port else 0)
-    control_sock = bind_socket("127.0.0.1", control_port)
     control = uvicorn.Server(uvicorn_config(build_control_app(edge, recorder), host="127.0.0.1",
                                             port=control_sock.getsockname()[1]))
-    shown_host = f"[{host}]" if ":" in host else host
-    print(f"edgesim: {config.distribution.domain_name} at http://{shown_host}:{bound_port}/", file=sys.stderr)
-    for listener, pop in pinned.items():
-        print(f"edgesim:   and at http://{shown_host}:{listener.getsockname()[1]}/ as {pop}", file=sys.stderr)
-    for origin in config.distribution.origins.values():
-        print(f"edgesim:   origin {origin.id} -> {origin.base_url()}", file=sys.stderr, flush=True)
-    print(f"edgesim: dashboard at http://127.0.0.1:{control_sock.getsockname()[1]}/", file=sys.stderr, flush=True)
+    announce()
     stop_watching = asyncio.Event()
     tasks = [asyncio.create_task(control.serve(sockets=[control_sock]))]
     if args.watch:

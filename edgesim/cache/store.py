@@ -205,19 +205,28 @@ class CacheStore:
             vary=names,
             variant=_variant(names, request_headers),
         )
+        return self.insert(entry)
+
+    def insert(self, entry: CacheEntry) -> CacheEntry | None:
+        """Keep an entry made elsewhere (`put`, or another worker's put); None if too big."""
         if entry.size > self.max_object_bytes or entry.size > self.max_bytes:
             return None
-        if self._vary.get(key, names) != names:
+        key = entry.key
+        if self._vary.get(key, entry.vary) != entry.vary:
             # The origin changed its Vary list: older variants were keyed differently.
             self._drop_key(key)
         self._remove((key, entry.variant))
-        self._vary[key] = names
+        self._vary[key] = entry.vary
         self._variants.setdefault(key, set()).add(entry.variant)
         self._entries[(key, entry.variant)] = entry
         self._bytes += entry.size
+        self._evict()
+        return entry
+
+    def _evict(self) -> None:
+        """Drop least recently used entries until the store fits its bound."""
         while self._bytes > self.max_bytes:
             self._remove(next(iter(self._entries)))
-        return entry
 
     def refresh(self, entry: CacheEntry, decision: CacheDecision, headers: Headers | None = None) -> None:
         """A 304 revalidated `entry`: restart its TTL and take the 304's updated headers."""

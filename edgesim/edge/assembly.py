@@ -28,8 +28,8 @@ from edgesim.edge.tiers import CacheTiers
 from edgesim.topology.latency import LatencyModel
 from edgesim.topology.places import Topology
 from edgesim.topology.releases import Releases
-from edgesim.topology.replication import Replication
-from edgesim.topology.versions import VersionError, VersionStore
+from edgesim.topology.replication import Replication, Rollout
+from edgesim.topology.versions import FunctionHistory, VersionError, VersionStore
 
 log = logging.getLogger("edgesim.edge")
 
@@ -51,6 +51,20 @@ class EdgeOptions:
     observers: list[Observer] = field(default_factory=list)
     # How the edge waits out latency hops and rollouts; tests pass a recorder.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # The caches per POP and REC; a `serve --workers` worker shares the supervisor's.
+    cache_tiers: Callable[..., CacheTiers] = CacheTiers
+    # Versions and rollouts owned by another process (the supervisor of `serve --workers`):
+    # this edge takes them as they are (`Edge.adopt`) instead of snapshotting code itself.
+    follows: EdgeState | None = None
+
+
+@dataclass
+class EdgeState:
+    """What every process serving one distribution must agree on: versions and rollouts."""
+
+    histories: dict[str, FunctionHistory]
+    rollouts: dict[str, list[Rollout]]
+    quiet_from: float
 
 
 class PublishError(Exception):
@@ -99,7 +113,7 @@ class Edge:
         self.origin_client = OriginClient()
         self.topology = Topology.from_settings(config.settings, self.options.pop)
         sizes = config.settings.cache
-        self.tiers = CacheTiers(
+        self.tiers = self.options.cache_tiers(
             self.topology,
             pop_bytes=sizes.pop_max_bytes,
             rec_bytes=sizes.rec_max_bytes,
@@ -116,7 +130,9 @@ class Edge:
         self.versions = VersionStore(self.options.clock)
         self._asked: dict[str, int] = {}
         self._fixed_hooks = hooks
-        if hooks is None:
+        if self.options.follows is not None:
+            self.adopt(self.options.follows)
+        elif hooks is None:
             self._track(config, first=True)
         self._current = self._build(config)
         self._retired: list[_Generation] = []
@@ -176,7 +192,7 @@ class Edge:
         version and starts replicating (with `AutoPublish`, the default); a Lambda
         association naming another version replicates that one.
         """
-        if self._fixed_hooks is None:
+        if self._fixed_hooks is None and self.options.follows is None:
             self._track(config, first=False)
         generation = self._build(config)
         for runtime in generation.runtimes:
@@ -195,6 +211,16 @@ class Edge:
             self._retired.remove(generation)
 
     # -- versions ------------------------------------------------------------------------
+
+    def shared_state(self) -> EdgeState:
+        """The versions and rollouts, for the worker processes that follow this edge."""
+        replication = self.replication
+        return EdgeState(self.versions.histories, replication.rollouts(), replication.quiet_from)
+
+    def adopt(self, state: EdgeState) -> None:
+        """Run the versions and rollouts another process published, on its schedule."""
+        self.versions.histories = state.histories
+        self.replication.adopt(state.rollouts, state.quiet_from)
 
     def _track(self, config: EdgeConfig, *, first: bool) -> None:
         """Give each function of `config` its versions and start the rollouts the config asks for."""
@@ -313,7 +339,10 @@ class Edge:
         generation = self._current
         generation.in_flight += 1
         try:
-            return await generation.pipeline.handle(request)
+            exchange = await generation.pipeline.handle(request)
+            if self.tiers.unsettled:  # what this worker stored, every worker sees before the viewer does
+                await self.tiers.settle()
+            return exchange
         finally:
             generation.in_flight -= 1
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from edgesim.cache.store import CacheStore, EntryInfo, validate_invalidation_path
 from edgesim.topology.places import Topology
@@ -27,18 +28,31 @@ class CacheTiers:
     clock: Callable[[], float] = time.time
     _pops: dict[str, CacheStore] = field(default_factory=dict, init=False)
     _recs: dict[str, CacheStore] = field(default_factory=dict, init=False)
+    # True while other processes have yet to see this one's writes (`serve --workers`).
+    unsettled: ClassVar[bool] = False
 
     def pop_cache(self, code: str) -> CacheStore:
         store = self._pops.get(code)
         if store is None:
-            store = self._pops[code] = CacheStore(self.pop_bytes, self.max_object_bytes, clock=self.clock)
+            store = self._pops[code] = self._new_store(f"POP {code}", self.pop_bytes)
         return store
 
     def rec_cache(self, region: str) -> CacheStore:
         store = self._recs.get(region)
         if store is None:
-            store = self._recs[region] = CacheStore(self.rec_bytes, self.max_object_bytes, clock=self.clock)
+            store = self._recs[region] = self._new_store(f"REC {region}", self.rec_bytes)
         return store
+
+    def tier(self, name: str) -> CacheStore:
+        """A store by its listing name, `POP <code>` or `REC <region>`."""
+        kind, _, place = name.partition(" ")
+        return self.pop_cache(place) if kind == "POP" else self.rec_cache(place)
+
+    def _new_store(self, name: str, max_bytes: int) -> CacheStore:
+        return CacheStore(max_bytes, self.max_object_bytes, clock=self.clock)
+
+    async def settle(self) -> None:
+        """Return once every process sharing these tiers sees this one's writes (here: at once)."""
 
     def invalidate(self, paths: list[str]) -> int:
         """Clear matching objects from every tier; returns how many entries went."""

@@ -89,6 +89,16 @@ class Replication:
         log.info("replicating %s version %d: %s", name, version, plan)
         return rollout
 
+    def rollouts(self) -> dict[str, list[Rollout]]:
+        """Every function's rollouts still in the record (for processes that follow this one)."""
+        return {name: list(rollouts) for name, rollouts in self._rollouts.items()}
+
+    def adopt(self, rollouts: dict[str, list[Rollout]], quiet_from: float) -> None:
+        """Take another process's rollouts as they are: same versions, same switch times."""
+        self._rollouts = {name: list(each) for name, each in rollouts.items()}
+        self.quiet_from = quiet_from
+        self.revision += 1
+
     def _delay(self) -> float:
         if self.profile == "instant":
             return 0.0

@@ -1,0 +1,216 @@
+"""A worker's side of the shared state: cache replicas, the link to the hub, shipped logs.
+
+Each worker reads its caches locally (a hit costs what it costs in one process) and
+sends every write to the hub, which applies it to the one authoritative copy and sends
+the resulting changes, in one order, to every worker, the writer included. A request
+that wrote waits, before its answer leaves, until every worker has applied the write,
+so the next request finds the object whichever worker takes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from edgesim.cache.store import CacheEntry, CacheStore, Lookup, RequestHeaders
+from edgesim.cache.ttl import CacheDecision
+from edgesim.edge.exchange import Exchange
+from edgesim.edge.model import Headers
+from edgesim.edge.tiers import CacheTiers
+from edgesim.observe.access_log import log_record
+from edgesim.observe.records import exchange_record
+from edgesim.workers.wire import Message, MessageProtocol
+
+# How often a worker tells the hub which objects it served, so the hub's LRU order
+# (which decides evictions for all) follows hits at every worker.
+TOUCH_INTERVAL_S = 0.5
+
+
+class HubLink:
+    """The worker's connection to the hub: batches what a loop turn sends, waits for acks."""
+
+    def __init__(self, protocol: MessageProtocol) -> None:
+        self.protocol = protocol
+        self.tiers: ReplicaTiers | None = None
+        self._outbox: list[Message] = []
+        self._flushing = False
+        self._writes = 0  # cache writes in the outbox
+        self._tokens = itertools.count(1)
+        self._written_token = 0  # the last batch with writes
+        self._synced_token = 0
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+        self._touched: set[tuple[str, Any]] = set()
+        self.handlers: dict[str, Callable[..., Any]] = {}
+        self._early: list[Message] = []
+
+    def send(self, message: Message, *, write: bool = False) -> None:
+        """Queue a message for the end of this loop turn (so in-place edits made right
+        after a `put`, as `_copy_entry` makes, travel with it)."""
+        self._outbox.append(message)
+        self._writes += write
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def touch(self, tier: str, slot: Any) -> None:
+        self._touched.add((tier, slot))
+
+    def flush(self) -> None:
+        self._flushing = False
+        if not self._outbox:
+            return
+        token = 0
+        if self._writes:
+            token = self._written_token = next(self._tokens)
+        self.protocol.send(("batch", self._outbox, token))
+        self._outbox, self._writes = [], 0
+
+    @property
+    def unsettled(self) -> bool:
+        return bool(self._writes) or self._written_token > self._synced_token
+
+    async def settle(self) -> None:
+        self.flush()
+        token = self._written_token
+        if token <= self._synced_token:
+            return
+        future = self._waiting.get(token)
+        if future is None:
+            future = self._waiting[token] = asyncio.get_running_loop().create_future()
+        await future
+
+    async def send_touches(self) -> None:
+        while True:
+            await asyncio.sleep(TOUCH_INTERVAL_S)
+            if self._touched:
+                touched, self._touched = self._touched, set()
+                self.send(("touch", list(touched)))
+
+    def attach(self, tiers: ReplicaTiers, handlers: dict[str, Callable[..., Any]]) -> None:
+        """Start applying the hub's messages (those that came while the edge was built first)."""
+        self.tiers, self.handlers = tiers, handlers
+        early, self._early = self._early, []
+        for message in early:
+            self.received(message)
+
+    def received(self, message: Message) -> None:
+        kind = message[0]
+        if self.tiers is None:
+            self._early.append(message)
+        elif kind == "apply":
+            _, seq, changes = message
+            self.tiers.apply(changes)
+            self.protocol.send(("applied", seq))
+        elif kind == "synced":
+            token = message[1]
+            self._synced_token = max(self._synced_token, token)
+            for waiting in [t for t in self._waiting if t <= token]:
+                future = self._waiting.pop(waiting)
+                if not future.done():
+                    future.set_result(None)
+        else:  # a new state or a reload: acknowledged once done
+            *arguments, seq = message[1:]
+            outcome = self.handlers[kind](*arguments)
+            if inspect.isawaitable(outcome):
+                task = asyncio.ensure_future(outcome)
+                task.add_done_callback(lambda _done: self.protocol.send(("applied", seq)))
+            else:
+                self.protocol.send(("applied", seq))
+
+
+class ReplicaStore(CacheStore):
+    """A worker's copy of one tier: reads stay local, writes also go to the hub.
+
+    Evictions are the hub's to decide (its LRU order covers every worker's hits), so
+    this copy never evicts on its own; it drops what the hub says went.
+    """
+
+    def __init__(self, name: str, link: HubLink, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name = name
+        self.link = link
+
+    def lookup(self, key: Any, request_headers: RequestHeaders = None) -> Lookup:
+        found = super().lookup(key, request_headers)
+        if found.entry is not None:
+            self.link.touch(self.name, (key, found.entry.variant))
+        return found
+
+    def put(self, key: Any, status: int, headers: Headers, body: bytes, decision: CacheDecision,
+            request_headers: Headers | None = None) -> CacheEntry | None:
+        entry = super().put(key, status, headers, body, decision, request_headers)
+        if entry is not None:
+            self.link.send(("put", self.name, entry), write=True)
+        return entry
+
+    def refresh(self, entry: CacheEntry, decision: CacheDecision, headers: Headers | None = None) -> None:
+        super().refresh(entry, decision, headers)
+        if self._entries.get((entry.key, entry.variant)) is entry:
+            self.link.send(("put", self.name, entry), write=True)
+
+    def _evict(self) -> None:
+        return
+
+    def drop(self, slot: Any) -> None:
+        self._remove(slot)
+
+
+@dataclass
+class ReplicaTiers(CacheTiers):
+    """The worker's tiers: replicas kept in step with the hub through `link`."""
+
+    link: HubLink | None = field(default=None, kw_only=True)
+
+    def _new_store(self, name: str, max_bytes: int) -> CacheStore:
+        assert self.link is not None
+        return ReplicaStore(name, self.link, max_bytes, self.max_object_bytes, clock=self.clock)
+
+    @property  # type: ignore[override]
+    def unsettled(self) -> bool:
+        assert self.link is not None
+        return self.link.unsettled
+
+    async def settle(self) -> None:
+        assert self.link is not None
+        await self.link.settle()
+
+    def apply(self, changes: list[Message]) -> None:
+        """The hub's changes, in its order: objects stored or dropped, invalidations."""
+        for change in changes:
+            kind = change[0]
+            if kind == "put":
+                self.tier(change[1]).insert(change[2])
+            elif kind == "drop":
+                store = self.tier(change[1])
+                assert isinstance(store, ReplicaStore)
+                store.drop(change[2])
+            elif kind == "invalidate":
+                self.invalidate(change[1])
+
+
+class RecordShipper:
+    """Observer that sends each exchange's dashboard record to the hub's recorder."""
+
+    def __init__(self, link: HubLink, worker: int) -> None:
+        self.link = link
+        self.worker = worker
+
+    def __call__(self, exchange: Exchange) -> None:
+        record = exchange_record(exchange)
+        record["worker"] = self.worker
+        self.link.send(("record", record))
+
+
+class AccessLogShipper:
+    """Observer that sends each access log line to the hub, the log's only writer."""
+
+    def __init__(self, link: HubLink, *, include_cookies: bool) -> None:
+        self.link = link
+        self.include_cookies = include_cookies
+
+    def __call__(self, exchange: Exchange) -> None:
+        self.link.send(("log", log_record(exchange, include_cookies=self.include_cookies)))

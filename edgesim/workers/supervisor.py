@@ -1,0 +1,169 @@
+"""`edgesim serve --workers N`: bind once, start N workers on the sockets, keep the state.
+
+The supervisor process binds the viewer listeners and the control port, builds the one
+`Edge` whose versions, rollouts and caches (`HubTiers`) are the truth, runs the control
+API and dashboard on it, and starts the workers, each a `python -m edgesim.workers.worker`
+inheriting the listening sockets (the kernel hands each new connection to one of them).
+A worker that dies is started again and joins with a copy of the caches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from edgesim.config.load import load_config
+from edgesim.config.model import EdgeConfig
+from edgesim.control.app import build_control_app
+from edgesim.control.watch import ConfigWatcher
+from edgesim.edge.assembly import Edge, EdgeOptions
+from edgesim.edge.server import uvicorn_config
+from edgesim.observe.access_log import AccessLog
+from edgesim.observe.recorder import Recorder
+from edgesim.observe.versions import CodeVersions
+from edgesim.workers.hub import Hub, HubTiers
+from edgesim.workers.wire import Message
+
+RESTART_PAUSE_S = 0.5
+
+
+class SharedEdge(Edge):
+    """The supervisor's edge: a publish here reaches every worker before it is answered."""
+
+    hub: Hub | None = None
+
+    def publish(self, name: str) -> dict[str, Any]:
+        published = super().publish(name)
+        if self.hub is not None:
+            self.hub.send_all(("state", self.shared_state()))
+        return published
+
+
+def after_workers_applied(app: Any, hub: Hub) -> Any:
+    """The control app, answering a POST (invalidation, publish) only once every worker applied it."""
+
+    async def control(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await app(scope, receive, send)
+
+        async def send_when_applied(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                await hub.barrier()
+            await send(message)
+
+        await app(scope, receive, send_when_applied)
+
+    return control
+
+
+class Supervisor:
+    """Starts, watches and stops the worker processes."""
+
+    def __init__(self, count: int, hub_path: str, sockets: list[socket.socket]) -> None:
+        self.count = count
+        self.hub_path = hub_path
+        self.sockets = sockets
+        self.processes: dict[int, subprocess.Popen] = {}
+        self.stopping = False
+
+    def start(self, index: int) -> None:
+        fds = [s.fileno() for s in self.sockets]
+        self.processes[index] = subprocess.Popen(
+            [sys.executable, "-m", "edgesim.workers.worker", self.hub_path, str(index), *map(str, fds)],
+            pass_fds=fds,
+        )
+
+    async def watch(self) -> None:
+        while not self.stopping:
+            await asyncio.sleep(RESTART_PAUSE_S)
+            for index, process in list(self.processes.items()):
+                if process.poll() is not None and not self.stopping:
+                    print(f"edgesim: worker {index} exited ({process.returncode}); starting it again",
+                          file=sys.stderr, flush=True)
+                    self.start(index)
+
+    async def stop(self) -> None:
+        self.stopping = True
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            while process.poll() is None:
+                await asyncio.sleep(0.05)
+
+
+async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrides: dict[str, str],
+                        now: float | None, sock: socket.socket, pinned: dict[socket.socket, str],
+                        control_sock: socket.socket, announce: Any) -> None:
+    """Run `args.workers` workers on `sock` and `pinned` until the control server is told to stop."""
+    import uvicorn
+
+    listener_pops = {s.getsockname()[1]: pop for s, pop in pinned.items()}
+    options = EdgeOptions(pop=args.pop, now=now, seed=args.seed, caching=not args.no_cache,
+                          server_timing=not args.no_server_timing, listener_pops=listener_pops,
+                          log_dir=args.log_dir, cache_tiers=HubTiers)
+    edge = SharedEdge(config, options)
+    recorder, versions = Recorder(), CodeVersions()
+    versions.observe(config)
+    edge.on_reload.append(versions.observe)
+    access_log = AccessLog.to(args.access_log, include_cookies=args.log_cookies).stream if args.access_log else None
+    assert config.source is not None
+    settings = {
+        "source": str(config.source), "overrides": overrides, "host": sock.getsockname()[0],
+        "options": {"pop": args.pop, "now": now, "seed": args.seed, "caching": not args.no_cache,
+                    "server_timing": not args.no_server_timing, "listener_pops": listener_pops,
+                    "log_dir": args.log_dir},
+        "quiet": args.quiet, "verbose": args.verbose, "function_log": args.function_log,
+        "access_log": bool(args.access_log), "log_cookies": args.log_cookies,
+    }
+
+    def welcome() -> Message:
+        return ("welcome", settings, edge.shared_state())
+
+    assert isinstance(edge.tiers, HubTiers)
+    hub = Hub(edge.tiers, recorder, access_log, welcome)
+    edge.hub = hub
+    edge.on_reload.append(lambda _config: hub.send_all(("reload", edge.shared_state())))
+    folder = tempfile.mkdtemp(prefix="edgesim-hub-")
+    hub_path = os.path.join(folder, "hub.sock")
+    await hub.start(hub_path)
+    supervisor = Supervisor(args.workers, hub_path, [sock, *pinned])
+    control = uvicorn.Server(uvicorn_config(after_workers_applied(build_control_app(edge, recorder, versions=versions), hub),
+                                            host="127.0.0.1", port=control_sock.getsockname()[1]))
+    tasks: list[asyncio.Task[Any]] = []
+    stop_watching = asyncio.Event()
+    try:
+        for index in range(args.workers):
+            supervisor.start(index)
+        await hub.all_ready(args.workers)
+        announce()
+        tasks.append(asyncio.create_task(supervisor.watch()))
+        if args.watch:
+            source = config.source
+            watcher = ConfigWatcher(edge, partial(load_config, source, origin_overrides=overrides), listeners=[
+                lambda outcome: print(outcome.describe(), file=sys.stderr, flush=True),
+                lambda outcome: recorder.publish("reload", asdict(outcome)),
+            ])
+            tasks.append(asyncio.create_task(watcher.run(stop_watching)))
+        await control.serve(sockets=[control_sock])
+    finally:
+        stop_watching.set()
+        recorder.close()
+        await supervisor.stop()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await hub.close()
+        await edge.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(hub_path).unlink(missing_ok=True)

@@ -1,0 +1,113 @@
+"""One worker of `edgesim serve --workers N`: an edge on inherited sockets, state from the hub.
+
+    python -m edgesim.workers.worker HUB_SOCKET INDEX FD [FD ...]
+
+It builds the same edge as a single-process `serve` (pipeline, CloudFront Functions,
+Lambda@Edge pools of its own), with the hub's versions and rollouts and a replica of
+the hub's caches, and sends its dashboard records and access log lines to the hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import socket
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from edgesim.config.load import load_config
+from edgesim.edge.app import Observer
+from edgesim.edge.assembly import EdgeOptions, EdgeState, build_edge_app
+from edgesim.edge.server import uvicorn_config
+from edgesim.observe.console import ConsoleObserver
+from edgesim.observe.function_log import FunctionLog
+from edgesim.observe.versions import CodeVersions
+from edgesim.workers.replica import AccessLogShipper, HubLink, RecordShipper, ReplicaTiers
+from edgesim.workers.wire import Message, MessageProtocol
+
+
+async def run_worker(hub_path: str, index: int, fds: list[int]) -> None:
+    import uvicorn
+
+    loop = asyncio.get_running_loop()
+    welcomed: asyncio.Future[Message] = loop.create_future()
+    lost = asyncio.Event()
+    link: HubLink | None = None
+
+    def received(_protocol: MessageProtocol, message: Message) -> None:
+        if message[0] == "welcome":
+            welcomed.set_result(message)
+        else:
+            assert link is not None
+            link.received(message)
+
+    _, protocol = await loop.create_unix_connection(
+        lambda: MessageProtocol(received, lambda _p: lost.set()), hub_path)
+    assert isinstance(protocol, MessageProtocol)
+    link = HubLink(protocol)
+    protocol.send(("hello", index))
+    _, settings, state, snapshot, seq = await welcomed
+
+    logging.basicConfig(level=logging.INFO if settings["verbose"] else logging.WARNING,
+                        format=f"%(levelname)s %(name)s[worker {index}]: %(message)s")
+    source, overrides = Path(settings["source"]), settings["overrides"]
+    config = load_config(source, origin_overrides=overrides)
+    versions = CodeVersions()
+    versions.observe(config)
+    observers: list[Observer] = [] if settings["quiet"] else [ConsoleObserver()]
+    if settings["function_log"] or not settings["quiet"]:
+        target = settings["function_log"]
+        observers.append(FunctionLog.to(target, versions) if target else FunctionLog(sys.stderr, versions))
+    if settings["access_log"]:
+        observers.append(AccessLogShipper(link, include_cookies=settings["log_cookies"]))
+    observers.append(RecordShipper(link, index))
+    options = EdgeOptions(**settings["options"], observers=observers,
+                          cache_tiers=partial(ReplicaTiers, link=link), follows=state)
+    app = build_edge_app(config, options)
+    edge = app.state.edge
+    edge.on_reload.append(versions.observe)
+    assert isinstance(edge.tiers, ReplicaTiers)
+    edge.tiers.apply(snapshot)
+
+    async def reload(new_state: EdgeState) -> None:
+        edge.adopt(new_state)
+        await edge.reload(load_config(source, origin_overrides=overrides))
+
+    link.attach(edge.tiers, {"state": edge.adopt, "reload": reload})
+    protocol.send(("applied", seq))
+    sockets = [socket.socket(fileno=fd) for fd in fds]
+    server = uvicorn.Server(uvicorn_config(app, host=settings["host"], port=sockets[0].getsockname()[1]))
+
+    async def announce_and_follow() -> None:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        protocol.send(("ready", index))
+        await lost.wait()  # the supervisor is gone: so is the point of serving
+        server.should_exit = True
+
+    tasks = [asyncio.create_task(announce_and_follow()), asyncio.create_task(link.send_touches())]
+    gc.freeze()  # as `serve` does (edgesim/cli.py)
+    gc.set_threshold(20_000, 20, 20)
+    try:
+        await server.serve(sockets=sockets)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from edgesim.cli import run_event_loop
+
+    hub_path, index, *fds = argv if argv is not None else sys.argv[1:]
+    try:
+        run_event_loop(run_worker(hub_path, int(index), [int(fd) for fd in fds]))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

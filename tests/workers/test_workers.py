@@ -1,0 +1,209 @@
+"""`edgesim serve --workers 2`: two real edge processes on one listener, one shared state.
+
+Each test starts the real command, talks to it over loopback sockets with a fresh
+connection per request (the kernel hands each to whichever worker accepts first), and
+learns which worker served a request from the dashboard's record of it, which the
+workers send to the supervisor's one recorder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.integration.test_cli_serve import serve
+
+STAMP_VERSION = re.compile(r'desc="stamp:(\d+)"')
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+STAMP_JS = """\
+function handler(event) {
+    event.request.headers['x-stamp'] = { value: '%s' };
+    return event.request;
+}
+"""
+
+
+@dataclass
+class Workers:
+    process: subprocess.Popen
+    url: str
+    control: str
+    lines: list[str]
+
+    def get(self, path: str, **headers: str) -> tuple[httpx.Response, int]:
+        """One request on a new connection, and the worker that served it."""
+        response = httpx.get(self.url + path, headers=headers, timeout=10)
+        request_id = response.headers["x-amz-cf-id"]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            record = httpx.get(f"{self.control}/api/requests/{request_id}", timeout=10)
+            if record.status_code == 200:
+                return response, record.json()["worker"]
+            time.sleep(0.02)
+        raise AssertionError(f"the dashboard never recorded {request_id}")
+
+    def from_each_worker(self, path: str, **headers: str) -> dict[int, list[httpx.Response]]:
+        """Ask until both workers have answered `path`; every answer, by worker."""
+        answers: dict[int, list[httpx.Response]] = {}
+        for _ in range(400):
+            response, worker = self.get(path, **headers)
+            answers.setdefault(worker, []).append(response)
+            if len(answers) == 2:
+                return answers
+        raise AssertionError(f"only worker {set(answers)} answered {path}")
+
+    def worker_pids(self) -> list[int]:
+        return [int(p) for p in subprocess.run(["pgrep", "-P", str(self.process.pid), "-f", "edgesim.workers.worker"],
+                                               capture_output=True, text=True).stdout.split()]
+
+
+def write_config(folder: Path, *, replication: dict | None = None) -> Path:
+    (folder / "stamp.js").write_text(STAMP_JS % "v1")
+    document = {
+        "DistributionConfig": {
+            "Origins": {"Items": [{"Id": "echo", "DomainName": "echo.example.internal",
+                                   "CustomOriginConfig": {"HTTPPort": 80, "OriginProtocolPolicy": "http-only"}}]},
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "echo", "ViewerProtocolPolicy": "allow-all", "CachePolicyId": CACHING_OPTIMIZED,
+                "FunctionAssociations": {"Items": [{"FunctionARN": "arn:aws:cloudfront::111122223333:function/stamp",
+                                                    "EventType": "viewer-request"}]},
+            },
+        },
+        "Functions": {"stamp": {"Runtime": "cloudfront-js-2.0", "Code": "stamp.js"}},
+        "Edgesim": {"BundledOrigins": {"echo": {"Kind": "echo"}}},
+    }
+    if replication:
+        document["Edgesim"]["Topology"] = {"Replication": replication}
+    path = folder / "edge.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def start(config: Path, *args: str) -> Workers:
+    process, url, lines = serve(str(config), "--workers", "2", "--quiet", "--control-port", "0", *args)
+    dashboard = next(line for line in lines if "dashboard at" in line)
+    return Workers(process, url, dashboard.rsplit(" at ", 1)[1].strip().rstrip("/"), lines)
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Workers]:
+    running = start(write_config(tmp_path), "--access-log", str(tmp_path / "access.log"))
+    yield running
+    running.process.terminate()
+    running.process.wait(timeout=20)
+
+
+def test_a_hit_stored_by_one_worker_is_served_by_another(workers):
+    first, filler = workers.get("/shared")
+    assert first.headers["x-cache"] == "Miss from cloudfront"
+    answers = workers.from_each_worker("/shared")
+    other = next(w for w in answers if w != filler)
+    hit = answers[other][0]
+    assert hit.headers["x-cache"] == "Hit from cloudfront"
+    assert hit.content == first.content, "the object the other worker stored, not a second origin fetch"
+
+
+def test_an_invalidation_reaches_every_worker(workers):
+    stored, _ = workers.get("/gone")
+    assert all(r.headers["x-cache"] == "Hit from cloudfront"
+               for answers in workers.from_each_worker("/gone").values() for r in answers[1:])
+    answer = httpx.post(workers.control + "/api/invalidations", json={"Paths": {"Quantity": 1, "Items": ["/gone"]}})
+    assert answer.status_code < 300, answer.text
+    after = workers.from_each_worker("/gone")
+    for worker, responses in after.items():
+        assert all(r.content != stored.content for r in responses), f"worker {worker} still had the invalidated copy"
+    listing = httpx.get(workers.control + "/api/cache").json()
+    assert sum(e["path"] == "/gone" for entries in listing.values() for e in entries) == 2, "one copy in the POP, one in the REC"
+
+
+def test_the_access_log_has_one_line_per_request_across_workers(workers, tmp_path):
+    served: dict[str, int] = {}
+    for n in range(30):
+        response, worker = workers.get(f"/logged?n={n}")
+        served[response.headers["x-amz-cf-id"]] = worker
+    assert set(served.values()) == {0, 1}, "both workers served some"
+    lines = (tmp_path / "access.log").read_text().splitlines()
+    assert [line for line in lines if line.startswith("#")] == lines[:2], "header lines once, at the top"
+    fields = lines[1].removeprefix("#Fields: ").split()
+    ids = [line.split("\t")[fields.index("x-edge-request-id")] for line in lines[2:]]
+    assert sorted(ids) == sorted(served)
+
+
+def test_the_dashboard_lists_requests_from_every_worker(workers):
+    served = {workers.get(f"/listed?n={n}")[0].headers["x-amz-cf-id"] for n in range(20)}
+    recent = httpx.get(workers.control + "/api/requests").json()["requests"]
+    assert {r["id"] for r in recent if r["target"].startswith("/listed")} == served
+    assert {httpx.get(f"{workers.control}/api/requests/{i}").json()["worker"] for i in served} == {0, 1}
+
+
+def test_a_publish_rolls_out_once_on_one_schedule(tmp_path):
+    running = start(write_config(tmp_path, replication={"Profile": "realistic", "TimeScale": 0.05, "AutoPublish": False}),
+                    "--seed", "7")
+    try:
+        (tmp_path / "stamp.js").write_text(STAMP_JS % "v2")
+        published = httpx.post(running.control + "/api/functions/stamp/publish", timeout=10).json()
+        assert published["version"] == "2" and published["published"]
+        regions = published["function"]["regions"]
+        region, state = min(regions.items(), key=lambda item: item[1]["replicating"][0]["switches_at"])
+        switches_at = state["replicating"][0]["switches_at"]
+        pop = state["pops"][0]
+        ran: dict[tuple[float, float, int], str] = {}  # (sent, answered, worker) -> version
+        while time.time() < switches_at + 1.5:
+            sent = time.time()
+            response, worker = running.get(f"/v/{sent}", **{"X-Edgesim-Pop": pop})
+            ran[(sent, time.time(), worker)] = STAMP_VERSION.search(response.headers["server-timing"]).group(1)
+        for (sent, answered, worker), version in ran.items():
+            if answered < switches_at:
+                assert version == "1", f"worker {worker} ran version 2 in {region} before its switch"
+            if sent > switches_at:
+                assert version == "2", f"worker {worker} still ran version 1 in {region} after its switch"
+        assert {w for (_, _, w), v in ran.items() if v == "1"} == {0, 1}
+        assert {w for (_, _, w), v in ran.items() if v == "2"} == {0, 1}
+        versions = httpx.get(running.control + "/api/functions").json()["replication"]["stamp"]["versions"]
+        assert [v["version"] for v in versions] == ["1", "2"], "one version 2, not one per worker"
+    finally:
+        running.process.terminate()
+        running.process.wait(timeout=20)
+
+
+def test_a_worker_that_dies_is_replaced_and_finds_the_shared_cache(workers):
+    stored, _ = workers.get("/kept")
+    victim = workers.worker_pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (len(pids := workers.worker_pids()) < 2 or victim in pids):
+        time.sleep(0.1)
+    assert victim not in workers.worker_pids() and len(workers.worker_pids()) == 2
+    for answers in workers.from_each_worker("/kept").values():
+        assert all(r.content == stored.content for r in answers)
+
+
+def test_one_worker_is_the_single_process_edge(tmp_path):
+    process, url, _ = serve(str(write_config(tmp_path)), "--workers", "1", "--quiet", "--control-port", "0")
+    try:
+        assert httpx.get(url + "/one", timeout=10).status_code == 200
+        children = subprocess.run(["pgrep", "-P", str(process.pid), "-f", "edgesim.workers.worker"],
+                                  capture_output=True, text=True).stdout.split()
+        assert children == [], "no worker processes and no hub between the viewer and the edge"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_workers_must_be_a_count_or_auto():
+    done = subprocess.run([sys.executable, "-m", "edgesim", "serve", "--workers", "0"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "expected a number of workers (1 or more) or 'auto', not '0'" in done.stderr
