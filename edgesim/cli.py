@@ -22,7 +22,7 @@ from edgesim.config.model import BundledOrigin, EdgeConfig
 from edgesim.edge.assembly import EdgeOptions, build_edge_app
 from edgesim.edge.code_check import CodeLoadError, code_load_errors
 from edgesim.now import parse_now
-from edgesim.edge.server import BackgroundServer, bind_socket, uvicorn_config
+from edgesim.edge.server import BackgroundServer, bind_socket, reserve_port, uvicorn_config
 from edgesim.control.address import add_control_arguments, control_port_for, control_url
 from edgesim.control.app import build_control_app
 from edgesim.control.watch import ConfigWatcher
@@ -226,9 +226,10 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
         config = load_config(config.source, origin_overrides={**{k: s.url for k, s in bundled.items()}, **overrides})
     host = args.host or config.settings.host
     port = args.port if args.port is not None else config.settings.port
-    sock = bind_socket(host, port)
+    listen = reserve_port if args.workers > 1 else bind_socket  # workers listen with sockets of their own
+    sock = listen(host, port)
     bound_port = sock.getsockname()[1]
-    pinned = {bind_socket(host, listen_port): pop for listen_port, pop in parse_listeners(args.listen, config)}
+    pinned = {listen(host, listen_port): pop for listen_port, pop in parse_listeners(args.listen, config)}
     control_port = args.control_port if args.control_port is not None else (control_port_for(bound_port) if port else 0)
     control_sock = bind_socket("127.0.0.1", control_port)
 

@@ -118,18 +118,38 @@ class BackgroundServer:
             await self._task
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     """A listening TCP socket with TCP_NODELAY, which accepted connections inherit.
 
     The protocol must be IPPROTO_TCP, not 0: asyncio only turns Nagle off on sockets it
     recognises as TCP, and with Nagle on a keep-alive answer written in two parts waits
-    for the peer's delayed ACK (40 ms on Linux).
+    for the peer's delayed ACK (40 ms on Linux). With `reuse_port`, each worker of
+    `serve --workers` listens on the port with a socket of its own (SO_REUSEPORT).
     """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock = _tcp_socket(host, reuse_port=reuse_port)
     sock.bind((host, port))
     sock.listen(1024)
     sock.set_inheritable(True)
+    return sock
+
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """Hold `host:port` for workers to listen on with SO_REUSEPORT, without listening here.
+
+    The kernel spreads new connections over the listening sockets of the port, one per
+    worker; sharing one listening socket instead let whichever worker woke first take
+    most of a load test's connections (measured: 255 against 5 µs of CPU per request).
+    """
+    sock = _tcp_socket(host, reuse_port=True)
+    sock.bind((host, port))
+    return sock
+
+
+def _tcp_socket(host: str, *, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock

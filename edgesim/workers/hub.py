@@ -3,8 +3,8 @@
 The hub applies each worker's cache writes to its `HubTiers` (the copy the control API
 lists and invalidates, with the byte bounds and LRU evictions), then sends what changed
 to every worker in one order, numbered; a writer's batch is acknowledged once every
-worker has applied it. Records and access log lines from the workers go to the one
-recorder and the one log. Invalidations, publishes and reloads start here and reach the
+worker has applied it. The workers' dashboard records go to the one recorder.
+Invalidations, publishes and reloads start here and reach the
 workers the same way.
 """
 
@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from edgesim.cache.store import CacheEntry, CacheStore
 from edgesim.edge.tiers import CacheTiers
@@ -92,12 +92,10 @@ class _Worker:
 class Hub:
     """Serves the workers on a Unix socket and keeps their replicas in one order."""
 
-    def __init__(self, tiers: HubTiers, recorder: Recorder, access_log: TextIO | None,
-                 welcome: Callable[[], Message]) -> None:
+    def __init__(self, tiers: HubTiers, recorder: Recorder, welcome: Callable[[], Message]) -> None:
         self.tiers = tiers
         tiers.broadcast = self.broadcast
         self.recorder = recorder
-        self.access_log = access_log
         self.welcome = welcome
         self.seq = 0
         self.workers: dict[MessageProtocol, _Worker] = {}
@@ -176,15 +174,12 @@ class Hub:
             kind = item[0]
             if kind == "put":
                 changes += self.tiers.store_entry(item[1], item[2])
-            elif kind == "record":
-                self.recorder.keep(item[1])
-            elif kind == "log" and self.access_log is not None:
-                self.access_log.write(item[1] + "\n")
+            elif kind == "records":
+                for record in item[1]:
+                    self.recorder.keep(record)
             elif kind == "touch":
                 for tier, slot in item[1]:
                     self.tiers.touch(tier, slot)
-        if self.access_log is not None:
-            self.access_log.flush()
         seq = self.broadcast(changes)
         if token:
             self._when_applied(seq, lambda: protocol.send(("synced", token)))

@@ -34,6 +34,7 @@ from edgesim.observe.versions import CodeVersions
 from edgesim.workers.hub import Hub, HubTiers
 from edgesim.workers.wire import Message
 
+
 RESTART_PAUSE_S = 0.5
 
 
@@ -69,19 +70,13 @@ def after_workers_applied(app: Any, hub: Hub) -> Any:
 class Supervisor:
     """Starts, watches and stops the worker processes."""
 
-    def __init__(self, count: int, hub_path: str, sockets: list[socket.socket]) -> None:
-        self.count = count
+    def __init__(self, hub_path: str) -> None:
         self.hub_path = hub_path
-        self.sockets = sockets
         self.processes: dict[int, subprocess.Popen] = {}
         self.stopping = False
 
     def start(self, index: int) -> None:
-        fds = [s.fileno() for s in self.sockets]
-        self.processes[index] = subprocess.Popen(
-            [sys.executable, "-m", "edgesim.workers.worker", self.hub_path, str(index), *map(str, fds)],
-            pass_fds=fds,
-        )
+        self.processes[index] = subprocess.Popen([sys.executable, "-m", "edgesim.workers.worker", self.hub_path, str(index)])
 
     async def watch(self) -> None:
         while not self.stopping:
@@ -116,28 +111,30 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
     recorder, versions = Recorder(), CodeVersions()
     versions.observe(config)
     edge.on_reload.append(versions.observe)
-    access_log = AccessLog.to(args.access_log, include_cookies=args.log_cookies).stream if args.access_log else None
+    if args.access_log:
+        AccessLog.to(args.access_log)  # the header lines, once; the workers append the records
     assert config.source is not None
     settings = {
-        "source": str(config.source), "overrides": overrides, "host": sock.getsockname()[0],
+        "source": str(config.source), "overrides": overrides,
+        "listeners": [s.getsockname()[:2] for s in [sock, *pinned]],
         "options": {"pop": args.pop, "now": now, "seed": args.seed, "caching": not args.no_cache,
                     "server_timing": not args.no_server_timing, "listener_pops": listener_pops,
                     "log_dir": args.log_dir},
         "quiet": args.quiet, "verbose": args.verbose, "function_log": args.function_log,
-        "access_log": bool(args.access_log), "log_cookies": args.log_cookies,
+        "access_log": args.access_log, "log_cookies": args.log_cookies,
     }
 
     def welcome() -> Message:
         return ("welcome", settings, edge.shared_state())
 
     assert isinstance(edge.tiers, HubTiers)
-    hub = Hub(edge.tiers, recorder, access_log, welcome)
+    hub = Hub(edge.tiers, recorder, welcome)
     edge.hub = hub
     edge.on_reload.append(lambda _config: hub.send_all(("reload", edge.shared_state())))
     folder = tempfile.mkdtemp(prefix="edgesim-hub-")
     hub_path = os.path.join(folder, "hub.sock")
     await hub.start(hub_path)
-    supervisor = Supervisor(args.workers, hub_path, [sock, *pinned])
+    supervisor = Supervisor(hub_path)
     control = uvicorn.Server(uvicorn_config(after_workers_applied(build_control_app(edge, recorder, versions=versions), hub),
                                             host="127.0.0.1", port=control_sock.getsockname()[1]))
     tasks: list[asyncio.Task[Any]] = []

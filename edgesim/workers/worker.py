@@ -1,10 +1,13 @@
 """One worker of `edgesim serve --workers N`: an edge on inherited sockets, state from the hub.
 
-    python -m edgesim.workers.worker HUB_SOCKET INDEX FD [FD ...]
+    python -m edgesim.workers.worker HUB_SOCKET INDEX
 
 It builds the same edge as a single-process `serve` (pipeline, CloudFront Functions,
 Lambda@Edge pools of its own), with the hub's versions and rollouts and a replica of
-the hub's caches, and sends its dashboard records and access log lines to the hub.
+the hub's caches, listening on the same ports (SO_REUSEPORT). It sends its dashboard
+records to the hub and appends its access log lines to the one log itself: each line is
+one `write` to a file opened for appending (or the inherited standard output), so lines
+of several workers never interleave, and the supervisor wrote the header lines once.
 """
 
 from __future__ import annotations
@@ -12,24 +15,24 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import socket
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from edgesim.config.load import load_config
 from edgesim.edge.app import Observer
 from edgesim.edge.assembly import EdgeOptions, EdgeState, build_edge_app
-from edgesim.edge.server import uvicorn_config
+from edgesim.edge.server import bind_socket, uvicorn_config
+from edgesim.observe.access_log import AccessLog
 from edgesim.observe.console import ConsoleObserver
 from edgesim.observe.function_log import FunctionLog
+from edgesim.observe.outputs import open_output
 from edgesim.observe.versions import CodeVersions
-from edgesim.workers.replica import AccessLogShipper, HubLink, RecordShipper, ReplicaTiers
+from edgesim.workers.replica import HubLink, RecordShipper, ReplicaTiers
 from edgesim.workers.wire import Message, MessageProtocol
 
 
-async def run_worker(hub_path: str, index: int, fds: list[int]) -> None:
+async def run_worker(hub_path: str, index: int) -> None:
     import uvicorn
 
     loop = asyncio.get_running_loop()
@@ -62,7 +65,8 @@ async def run_worker(hub_path: str, index: int, fds: list[int]) -> None:
         target = settings["function_log"]
         observers.append(FunctionLog.to(target, versions) if target else FunctionLog(sys.stderr, versions))
     if settings["access_log"]:
-        observers.append(AccessLogShipper(link, include_cookies=settings["log_cookies"]))
+        stream, _ = open_output(settings["access_log"])
+        observers.append(AccessLog(stream, include_cookies=settings["log_cookies"], write_header=False))
     observers.append(RecordShipper(link, index))
     options = EdgeOptions(**settings["options"], observers=observers,
                           cache_tiers=partial(ReplicaTiers, link=link), follows=state)
@@ -78,8 +82,8 @@ async def run_worker(hub_path: str, index: int, fds: list[int]) -> None:
 
     link.attach(edge.tiers, {"state": edge.adopt, "reload": reload})
     protocol.send(("applied", seq))
-    sockets = [socket.socket(fileno=fd) for fd in fds]
-    server = uvicorn.Server(uvicorn_config(app, host=settings["host"], port=sockets[0].getsockname()[1]))
+    sockets = [bind_socket(host, port, reuse_port=True) for host, port in settings["listeners"]]
+    server = uvicorn.Server(uvicorn_config(app, host=sockets[0].getsockname()[0], port=sockets[0].getsockname()[1]))
 
     async def announce_and_follow() -> None:
         while not server.started:
@@ -88,7 +92,7 @@ async def run_worker(hub_path: str, index: int, fds: list[int]) -> None:
         await lost.wait()  # the supervisor is gone: so is the point of serving
         server.should_exit = True
 
-    tasks = [asyncio.create_task(announce_and_follow()), asyncio.create_task(link.send_touches())]
+    tasks = [asyncio.create_task(announce_and_follow()), asyncio.create_task(link.report())]
     gc.freeze()  # as `serve` does (edgesim/cli.py)
     gc.set_threshold(20_000, 20, 20)
     try:
@@ -102,9 +106,9 @@ async def run_worker(hub_path: str, index: int, fds: list[int]) -> None:
 def main(argv: list[str] | None = None) -> None:
     from edgesim.cli import run_event_loop
 
-    hub_path, index, *fds = argv if argv is not None else sys.argv[1:]
+    hub_path, index = argv if argv is not None else sys.argv[1:]
     try:
-        run_event_loop(run_worker(hub_path, int(index), [int(fd) for fd in fds]))
+        run_event_loop(run_worker(hub_path, int(index)))
     except KeyboardInterrupt:
         pass
 
