@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,9 +28,10 @@ from edgesim.workers.wire import Message, MessageProtocol
 
 # How often a worker sends what need not arrive at once: its dashboard records, and
 # which objects it served (so the hub's LRU order, which decides evictions for all,
-# follows hits at every worker). One message per request cost the supervisor about
-# 50 µs of CPU per request; one per interval costs a few (bench/README.md, "Workers").
-REPORT_INTERVAL_S = 0.05
+# follows hits at every worker). Of the records, only the newest the dashboard keeps
+# (`Recorder.capacity`) go in each report: older ones would be dropped on arrival, and
+# each record shipped cost the supervisor ~25 µs of CPU (bench/README.md, "Workers").
+REPORT_INTERVAL_S = 0.25
 
 
 class HubLink:
@@ -46,7 +48,7 @@ class HubLink:
         self._synced_token = 0
         self._waiting: dict[int, asyncio.Future[None]] = {}
         self._touched: set[tuple[str, Any]] = set()
-        self._records: list[dict[str, Any]] = []
+        self._records: deque[dict[str, Any]] = deque()
         self.handlers: dict[str, Callable[..., Any]] = {}
         self._early: list[Message] = []
 
@@ -94,15 +96,18 @@ class HubLink:
         while True:
             await asyncio.sleep(REPORT_INTERVAL_S)
             if self._records:
-                records, self._records = self._records, []
+                records = list(self._records)
+                self._records.clear()
                 self.send(("records", records))
             if self._touched:
                 touched, self._touched = self._touched, set()
                 self.send(("touch", list(touched)))
 
-    def attach(self, tiers: ReplicaTiers, handlers: dict[str, Callable[..., Any]]) -> None:
-        """Start applying the hub's messages (those that came while the edge was built first)."""
+    def attach(self, tiers: ReplicaTiers, handlers: dict[str, Callable[..., Any]], *, kept: int) -> None:
+        """Start applying the hub's messages (those that came while the edge was built first);
+        `kept` is how many records the hub's recorder keeps."""
         self.tiers, self.handlers = tiers, handlers
+        self._records = deque(maxlen=kept)
         early, self._early = self._early, []
         for message in early:
             self.received(message)

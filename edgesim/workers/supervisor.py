@@ -121,7 +121,7 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
                     "server_timing": not args.no_server_timing, "listener_pops": listener_pops,
                     "log_dir": args.log_dir},
         "quiet": args.quiet, "verbose": args.verbose, "function_log": args.function_log,
-        "access_log": args.access_log, "log_cookies": args.log_cookies,
+        "access_log": args.access_log, "log_cookies": args.log_cookies, "kept": recorder.capacity,
     }
 
     def welcome() -> Message:

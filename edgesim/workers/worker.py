@@ -80,7 +80,7 @@ async def run_worker(hub_path: str, index: int) -> None:
         edge.adopt(new_state)
         await edge.reload(load_config(source, origin_overrides=overrides))
 
-    link.attach(edge.tiers, {"state": edge.adopt, "reload": reload})
+    link.attach(edge.tiers, {"state": edge.adopt, "reload": reload}, kept=settings["kept"])
     protocol.send(("applied", seq))
     sockets = [bind_socket(host, port, reuse_port=True) for host, port in settings["listeners"]]
     server = uvicorn.Server(uvicorn_config(app, host=sockets[0].getsockname()[0], port=sockets[0].getsockname()[1]))
