@@ -1,4 +1,4 @@
-"""A worker's side of the shared state: cache replicas, the link to the hub, shipped logs.
+"""A worker's side of the shared state: cache replicas, the link to the hub, records.
 
 Each worker reads its caches locally (a hit costs what it costs in one process) and
 sends every write to the hub, which applies it to the one authoritative copy and sends
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
+import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from edgesim.edge.model import Headers
 from edgesim.edge.tiers import CacheTiers
 from edgesim.observe.records import exchange_record
 from edgesim.workers.wire import Message, MessageProtocol
+
+log = logging.getLogger("edgesim.workers")
 
 # How often a worker sends what need not arrive at once: its dashboard records, and
 # which objects it served (so the hub's LRU order, which decides evictions for all,
@@ -131,10 +134,22 @@ class HubLink:
             *arguments, seq = message[1:]
             outcome = self.handlers[kind](*arguments)
             if inspect.isawaitable(outcome):
-                task = asyncio.ensure_future(outcome)
-                task.add_done_callback(lambda _done: self.protocol.send(("applied", seq)))
+                asyncio.ensure_future(outcome).add_done_callback(lambda done: self._done(done, kind, seq))
             else:
                 self.protocol.send(("applied", seq))
+
+    def _done(self, task: asyncio.Future[Any], kind: str, seq: int) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("worker failed to apply the supervisor's %s: %s", kind, task.exception())
+        self.protocol.send(("applied", seq))
+
+    def lost(self) -> None:
+        """The hub is gone: nothing will acknowledge writes any more, so stop waiting."""
+        self._synced_token = self._written_token
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_result(None)
+        self._waiting.clear()
 
 
 class ReplicaStore(CacheStore):

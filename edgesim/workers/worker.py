@@ -40,6 +40,11 @@ async def run_worker(hub_path: str, index: int) -> None:
     lost = asyncio.Event()
     link: HubLink | None = None
 
+    def hub_gone() -> None:
+        if link is not None:
+            link.lost()
+        lost.set()
+
     def received(_protocol: MessageProtocol, message: Message) -> None:
         if message[0] == "welcome":
             welcomed.set_result(message)
@@ -48,7 +53,7 @@ async def run_worker(hub_path: str, index: int) -> None:
             link.received(message)
 
     _, protocol = await loop.create_unix_connection(
-        lambda: MessageProtocol(received, lambda _p: lost.set()), hub_path)
+        lambda: MessageProtocol(received, lambda _p: hub_gone()), hub_path)
     assert isinstance(protocol, MessageProtocol)
     link = HubLink(protocol)
     protocol.send(("hello", index))
