@@ -221,3 +221,24 @@ def test_workers_must_be_a_count_or_auto():
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "expected a number of workers (1 or more) or 'auto', not '0'" in done.stderr
+
+
+def test_a_reload_on_save_reaches_every_worker(tmp_path):
+    running = start(write_config(tmp_path), "--watch")
+    try:
+        assert {STAMP_VERSION.search(r.headers["server-timing"]).group(1)
+                for answers in running.from_each_worker("/before").values() for r in answers} == {"1"}
+        (tmp_path / "stamp.js").write_text(STAMP_JS % "v2")
+        deadline = time.monotonic() + 20
+        while not any("reloaded" in line for line in running.lines):
+            assert time.monotonic() < deadline, "".join(running.lines)
+            time.sleep(0.05)
+        while True:  # each worker loads the files again once the supervisor has
+            latest = {w: STAMP_VERSION.search(answers[-1].headers["server-timing"]).group(1)
+                      for w, answers in running.from_each_worker("/after").items()}
+            if latest == {0: "2", 1: "2"}:
+                break
+            assert time.monotonic() < deadline, latest
+    finally:
+        running.process.terminate()
+        running.process.wait(timeout=20)
