@@ -255,7 +255,7 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     recorder, versions = Recorder(), CodeVersions()
     versions.observe(config)
     observers: list[Observer] = [] if args.quiet else [ConsoleObserver()]
-    observers.extend(_function_logs(args, versions))
+    observers.extend(function_logs(args, versions))
     if args.access_log:
         observers.append(AccessLog.to(args.access_log, include_cookies=args.log_cookies))
     observers.append(recorder)
@@ -298,7 +298,7 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
             await origin_server.stop()
 
 
-def _function_logs(args: argparse.Namespace, versions: CodeVersions) -> list[Observer]:
+def function_logs(args: argparse.Namespace, versions: CodeVersions) -> list[Observer]:
     """`--function-log` alone, else the log file under --log-dir plus the console (failed requests: file only)."""
     if args.function_log:
         return [FunctionLog.to(args.function_log, versions)]

@@ -30,7 +30,6 @@ from edgesim.edge.assembly import Edge, EdgeOptions
 from edgesim.edge.server import uvicorn_config
 from edgesim.observe.access_log import AccessLog
 from edgesim.observe.recorder import Recorder
-from edgesim.observe.versions import CodeVersions
 from edgesim.workers.hub import Hub, HubTiers
 from edgesim.workers.wire import Message
 
@@ -108,9 +107,7 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
                           server_timing=not args.no_server_timing, listener_pops=listener_pops,
                           log_dir=args.log_dir, cache_tiers=HubTiers)
     edge = SharedEdge(config, options)
-    recorder, versions = Recorder(), CodeVersions()
-    versions.observe(config)
-    edge.on_reload.append(versions.observe)
+    recorder = Recorder()
     if args.access_log:
         AccessLog.to(args.access_log)  # the header lines, once; the workers append the records
     assert config.source is not None
@@ -135,7 +132,7 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
     hub_path = os.path.join(folder, "hub.sock")
     await hub.start(hub_path)
     supervisor = Supervisor(hub_path)
-    control = uvicorn.Server(uvicorn_config(after_workers_applied(build_control_app(edge, recorder, versions=versions), hub),
+    control = uvicorn.Server(uvicorn_config(after_workers_applied(build_control_app(edge, recorder), hub),
                                             host="127.0.0.1", port=control_sock.getsockname()[1]))
     tasks: list[asyncio.Task[Any]] = []
     stop_watching = asyncio.Event()

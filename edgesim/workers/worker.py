@@ -12,6 +12,7 @@ of several workers never interleave, and the supervisor wrote the header lines o
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import logging
@@ -19,13 +20,13 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from edgesim.cli import function_logs, run_event_loop
 from edgesim.config.load import load_config
 from edgesim.edge.app import Observer
 from edgesim.edge.assembly import EdgeOptions, EdgeState, build_edge_app
 from edgesim.edge.server import bind_socket, uvicorn_config
 from edgesim.observe.access_log import AccessLog
 from edgesim.observe.console import ConsoleObserver
-from edgesim.observe.function_log import FunctionLog
 from edgesim.observe.outputs import open_output
 from edgesim.observe.versions import CodeVersions
 from edgesim.workers.replica import HubLink, RecordShipper, ReplicaTiers
@@ -66,9 +67,8 @@ async def run_worker(hub_path: str, index: int) -> None:
     versions = CodeVersions()
     versions.observe(config)
     observers: list[Observer] = [] if settings["quiet"] else [ConsoleObserver()]
-    if settings["function_log"] or not settings["quiet"]:
-        target = settings["function_log"]
-        observers.append(FunctionLog.to(target, versions) if target else FunctionLog(sys.stderr, versions))
+    observers.extend(function_logs(argparse.Namespace(function_log=settings["function_log"], quiet=settings["quiet"],
+                                                      log_dir=settings["options"]["log_dir"]), versions))
     if settings["access_log"]:
         stream, _ = open_output(settings["access_log"])
         observers.append(AccessLog(stream, include_cookies=settings["log_cookies"], write_header=False))
@@ -109,7 +109,6 @@ async def run_worker(hub_path: str, index: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from edgesim.cli import run_event_loop
 
     hub_path, index = argv if argv is not None else sys.argv[1:]
     try:
