@@ -242,3 +242,18 @@ def test_a_reload_on_save_reaches_every_worker(tmp_path):
     finally:
         running.process.terminate()
         running.process.wait(timeout=20)
+
+
+def test_a_port_another_edge_listens_on_is_refused(tmp_path):
+    """SO_REUSEPORT would let a second edge share the port and split its connections."""
+    first = start(write_config(tmp_path))
+    try:
+        port = first.url.rsplit(":", 1)[1]
+        second = subprocess.run([sys.executable, "-m", "edgesim", "serve", str(tmp_path / "edge.yaml"), "--workers", "2",
+                                 "--port", port, "--control-port", "0"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=60)
+        assert second.returncode == 2, second.stderr
+        assert "cannot listen" in second.stderr
+    finally:
+        first.process.terminate()
+        first.process.wait(timeout=20)
