@@ -35,6 +35,7 @@ from edgesim.workers.wire import Message
 
 
 RESTART_PAUSE_S = 0.5
+STOP_GRACE_S = 10.0
 
 
 class SharedEdge(Edge):
@@ -86,13 +87,21 @@ class Supervisor:
                           file=sys.stderr, flush=True)
                     self.start(index)
 
+    def exited(self) -> list[str]:
+        """`worker N (code)` for each worker that is not running."""
+        return [f"worker {i} ({p.returncode})" for i, p in self.processes.items() if p.poll() is not None]
+
     async def stop(self) -> None:
+        """SIGTERM (each worker finishes what it serves, as `serve` does); SIGKILL after a grace."""
         self.stopping = True
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
+        deadline = asyncio.get_running_loop().time() + STOP_GRACE_S
         for process in self.processes.values():
             while process.poll() is None:
+                if asyncio.get_running_loop().time() > deadline:
+                    process.kill()
                 await asyncio.sleep(0.05)
 
 
@@ -139,7 +148,13 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
     try:
         for index in range(args.workers):
             supervisor.start(index)
-        await hub.all_ready(args.workers)
+        ready = asyncio.ensure_future(hub.all_ready(args.workers))
+        while not ready.done():
+            await asyncio.wait([ready], timeout=RESTART_PAUSE_S)
+            if not ready.done() and (gone := supervisor.exited()):
+                ready.cancel()
+                print(f"edgesim: {', '.join(gone)} exited before serving", file=sys.stderr, flush=True)
+                raise SystemExit(1)
         announce()
         tasks.append(asyncio.create_task(supervisor.watch()))
         if args.watch:
