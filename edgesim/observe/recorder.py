@@ -30,10 +30,7 @@ class Recorder:
         self.closed = False
 
     def __call__(self, exchange: Exchange) -> None:
-        self.keep(exchange_record(exchange))
-
-    def keep(self, record: dict[str, Any]) -> None:
-        """Record an exchange already made a record (by a `serve --workers` worker)."""
+        record = exchange_record(exchange)
         self._records[record["id"]] = record
         while len(self._records) > self.capacity:
             self._records.popitem(last=False)

@@ -14,6 +14,7 @@ import asyncio
 import inspect
 import itertools
 import logging
+import pickle
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,8 +33,7 @@ log = logging.getLogger("edgesim.workers")
 # How often a worker sends what need not arrive at once: its dashboard records, and
 # which objects it served (so the hub's LRU order, which decides evictions for all,
 # follows hits at every worker). Of the records, only the newest the dashboard keeps
-# (`Recorder.capacity`) go in each report: older ones would be dropped on arrival, and
-# each record shipped cost the supervisor ~25 µs of CPU (bench/README.md, "Workers").
+# (`Recorder.capacity`) go in each report: older ones would be dropped on arrival.
 REPORT_INTERVAL_S = 0.25
 
 
@@ -99,9 +99,10 @@ class HubLink:
         while True:
             await asyncio.sleep(REPORT_INTERVAL_S)
             if self._records:
-                records = list(self._records)
+                # pickled one by one: the hub keeps each as it comes and unpacks it only if asked
+                packed = [(r["id"], pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)) for r in self._records]
                 self._records.clear()
-                self.send(("records", records))
+                self.send(("records", packed))
             if self._touched:
                 touched, self._touched = self._touched, set()
                 self.send(("touch", list(touched)))

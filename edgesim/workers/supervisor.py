@@ -29,8 +29,7 @@ from edgesim.control.watch import ConfigWatcher
 from edgesim.edge.assembly import Edge, EdgeOptions
 from edgesim.edge.server import uvicorn_config
 from edgesim.observe.access_log import AccessLog
-from edgesim.observe.recorder import Recorder
-from edgesim.workers.hub import Hub, HubTiers
+from edgesim.workers.hub import Hub, HubTiers, PackedRecorder
 from edgesim.workers.wire import Message
 
 
@@ -116,7 +115,7 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
                           server_timing=not args.no_server_timing, listener_pops=listener_pops,
                           log_dir=args.log_dir, cache_tiers=HubTiers)
     edge = SharedEdge(config, options)
-    recorder = Recorder()
+    recorder = PackedRecorder()
     if args.access_log:
         AccessLog.to(args.access_log)  # the header lines, once; the workers append the records
     assert config.source is not None

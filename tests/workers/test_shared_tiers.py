@@ -14,9 +14,8 @@ from edgesim.cache.key import CacheKey
 from edgesim.cache.store import Freshness
 from edgesim.cache.ttl import CacheDecision
 from edgesim.edge.model import Headers
-from edgesim.observe.recorder import Recorder
 from edgesim.topology.places import Topology
-from edgesim.workers.hub import Hub, HubTiers
+from edgesim.workers.hub import Hub, HubTiers, PackedRecorder
 from edgesim.workers.replica import HubLink, ReplicaTiers
 from edgesim.workers.wire import MessageProtocol
 
@@ -52,7 +51,7 @@ async def join(path: str) -> ReplicaTiers:
 
 
 async def hub_with_two_workers(tmp_path: Path) -> tuple[Hub, ReplicaTiers, ReplicaTiers]:
-    hub = Hub(HubTiers(Topology(), pop_bytes=3500), Recorder(), lambda: ("welcome", {}, None))
+    hub = Hub(HubTiers(Topology(), pop_bytes=3500), PackedRecorder(), lambda: ("welcome", {}, None))
     path = str(tmp_path / "hub.sock")
     await hub.start(path)
     return hub, await join(path), await join(path)

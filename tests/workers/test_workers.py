@@ -8,6 +8,7 @@ workers send to the supervisor's one recorder.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -257,3 +258,18 @@ def test_a_port_another_edge_listens_on_is_refused(tmp_path):
     finally:
         first.process.terminate()
         first.process.wait(timeout=20)
+
+
+def test_the_live_feed_shows_exchanges_from_every_worker(workers):
+    seen: set[str] = set()
+    with httpx.stream("GET", workers.control + "/api/events", timeout=30) as feed:
+        lines = feed.iter_lines()
+        assert next(lines).startswith("retry:")
+        time.sleep(0.5)  # the feed subscribes once its first line is out
+        served = {workers.ask(f"/live?n={n}").headers["x-amz-cf-id"] for n in range(16)}
+        for line in lines:
+            if line.startswith("data: "):
+                seen.add(json.loads(line.removeprefix("data: ")).get("id", ""))
+            if served <= seen:
+                break
+    assert {httpx.get(f"{workers.control}/api/requests/{i}").json()["worker"] for i in served} == {0, 1}
