@@ -170,7 +170,7 @@ class FunctionHook:
             log.warning("function %s: %s", self.name, warning)
         if run.error is not None:
             log.info("function %s failed (%s): %s", self.name, EXECUTION_ERROR, run.error)
-            raise HookError(503, EXECUTION_ERROR, self.name, run.error)
+            raise HookError(503, EXECUTION_ERROR, self.name, run.error, logs=run.logs)
         try:
             if run.invalid is not None:
                 raise FunctionValidationError(run.invalid)
@@ -180,7 +180,7 @@ class FunctionHook:
                                                    self._provider.config.distribution.origins)
         except FunctionValidationError as exc:
             log.info("function %s failed (%s): %s", self.name, VALIDATION_ERROR, exc)
-            raise HookError(502, VALIDATION_ERROR, self.name, str(exc)) from exc
+            raise HookError(502, VALIDATION_ERROR, self.name, str(exc), logs=run.logs) from exc
         outcome = HookResult(logs=list(run.logs), duration_ms=run.seconds * 1000.0)
         if run.origin_calls:
             outcome.origin = origin

@@ -141,6 +141,7 @@ class Engine:
         if self._tripwires:
             context.eval(_module_source("tripwire"))
         context.eval(_module_source("invoke"))
+        self._logs_so_far = context.eval(_LOGS_SO_FAR)
         watched = json.loads(context.eval("__edgesim_env.watchedFunctions()"))
         context.eval(f"__edgesim_env.seal({_intact_check(watched)});")
         context.set_memory_limit(context.memory()["memory_used_size"] + MEMORY_LIMIT)
@@ -216,8 +217,8 @@ class Engine:
         except (quickjs.JSException, _BudgetExceeded) as exc:
             seconds = time.thread_time() - start
             self._context = None  # a run stopped mid-way leaves the context unusable
-            return Run(error=self._limit_error(exc, seconds), limit_hit=True, seconds=seconds,
-                       utilization=self.budget.utilization(seconds))
+            return Run(error=self._limit_error(exc, seconds), limit_hit=True, logs=self._logs_of_stopped_run(),
+                       seconds=seconds, utilization=self.budget.utilization(seconds))
         seconds = time.thread_time() - start
         run = Run(
             value=out["value"],
@@ -252,6 +253,14 @@ class Engine:
         if outcome[0] == "T":
             self._context = None  # the run changed a built-in: the next request gets fresh ones
         return Run(value=_decode(outcome, 1), returned=True, seconds=seconds, utilization=self.budget.utilization(seconds))
+
+    def _logs_of_stopped_run(self) -> list[str]:
+        """What a run stopped mid-way had printed: CloudFront keeps a failed run's lines
+        beside its error (TestFunction's FunctionExecutionLogs, the function's log)."""
+        try:
+            return json.loads(self._logs_so_far())
+        except quickjs.JSException:  # out of memory even for this
+            return []
 
     def _limit_error(self, exc: BaseException, seconds: float) -> str:
         text = _first_line(exc)
@@ -305,6 +314,12 @@ def _intact_check(watched: list[list[str]]) -> str:
     return (f"(function (watched, bare) {{ var {', '.join(targets + captured)}; "
             f"return function () {{ return {' && '.join(tests)}; }}; }})")
 
+
+# The lines the current run has printed so far, for a run stopped before it could report
+# them; built before user code runs, with the glue's own JSON.stringify, and not reachable
+# from it (the interrupt leaves the context callable: the time limit counts per call).
+_LOGS_SO_FAR = ("(function (env, stringify) { return function () { "
+                "return env.state === null ? '[]' : stringify(env.state.logs); }; })(__edgesim_env, JSON.stringify)")
 
 _PLAIN = ("P", "T")
 _OUTCOME_KEYS = frozenset({"tampered", "isolate", "settled", "error", "nullThrown", "returned", "value", "invalid", "logs",

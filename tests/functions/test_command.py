@@ -93,6 +93,20 @@ def test_thrown_error_sets_the_error_message_and_exit_1(tmp_path: Path, capsys) 
     assert printed["TestResult"]["FunctionOutput"] == ""
 
 
+@pytest.mark.parametrize(("failure", "error"), [
+    ("throw new Error('no token');", "Error: no token"),
+    ("while (true) {}", "InternalError: compute budget exceeded"),
+], ids=["throw", "budget"])
+def test_a_failed_run_shows_its_logs_beside_the_error_message(tmp_path: Path, capsys, failure: str, error: str) -> None:  # type: ignore[no-untyped-def]
+    """TestResult carries FunctionExecutionLogs and FunctionErrorMessage together ("The response
+    also contains function logs and error messages, if any exist": API_TestFunction)."""
+    status, printed = invoke(tmp_path, f"function handler(e) {{ console.log('checking ' + e.request.uri); {failure} }}",
+                             capsys=capsys)
+    assert status == 1
+    assert printed["TestResult"]["FunctionExecutionLogs"] == ["checking /docs/"]
+    assert printed["TestResult"]["FunctionErrorMessage"].startswith(command.ERROR_PREFIX + error)
+
+
 def test_refused_syntax_is_an_error_message_with_its_position(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     status, printed = invoke(tmp_path, "function handler(e) {\n  let r = e.request;\n  return r;\n}", EVENT,
                              "--runtime", "cloudfront-js-1.0", capsys=capsys)

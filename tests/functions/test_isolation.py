@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from edgesim.config.model import Association, CacheBehavior, Distribution, EdgeConfig, FunctionConfig, Origin
-from edgesim.edge.hooks import HookCall
+from edgesim.edge.hooks import HookCall, HookError
 from edgesim.functions.hazards import can_build_regex
 from edgesim.functions.isolation import IsolatedEngine
 from edgesim.functions.limits import ComputeBudget
@@ -111,6 +111,23 @@ async def test_nothing_a_run_leaves_reaches_the_next_request_in_the_isolated_pro
     assert isinstance(engine_of(hook), IsolatedEngine)
     logs = [json.loads((await hook(call(f"/{i}"))).logs[-1]) for i in range(3)]
     assert logs == [{"counter": 1, "global": "undefined"}] * 3
+
+
+@pytest.mark.parametrize(("failure", "reason"), [
+    ("throw new Error('no match');", "Error: no match"),
+    ("while (true) {}", "compute budget exceeded: stopped after"),
+], ids=["throw", "budget"])
+async def test_an_isolated_function_keeps_the_lines_it_logged_before_failing(
+        make_hook: MakeHook, failure: str, reason: str) -> None:
+    """The child's QuickJS interrupt keeps the context, so its lines come back with the error
+    (only a run the kernel kills, past twice the stop point, leaves none to report)."""
+    hook = make_hook(f"function handler(e) {{ console.log('tested ' + /^\\/a/.test(e.request.uri)); {failure} }}",
+                     budget=ComputeBudget(limit_ms=1))
+    assert isinstance(engine_of(hook), IsolatedEngine)
+    with pytest.raises(HookError) as caught:
+        await hook(call("/abc"))
+    assert reason in caught.value.reason
+    assert caught.value.logs == ["tested true"]
 
 
 async def test_kvs_reads_and_origin_helpers_work_in_the_isolated_process(make_hook: MakeHook) -> None:

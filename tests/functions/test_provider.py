@@ -154,6 +154,27 @@ async def test_memory_bomb_is_503(make_hook) -> None:  # type: ignore[no-untyped
     assert "memory limit exceeded" in error.reason
 
 
+LOGS_THEN = "console.log('checking ' + event.request.uri); "
+
+
+@pytest.mark.parametrize(("code", "limit_ms", "status", "reason"), [
+    ("return event.request.headers.nope.value;", 1, 503, "TypeError"),
+    ("event.request.method = 'DELETE'; return event.request;", 1, 502, "method is read-only"),
+    ("while (true) {}", 1, 503, "compute budget exceeded"),
+    ("await null; while (true) {}", 1, 503, "compute budget exceeded"),
+    ("var a = []; while (true) { a.push('x' + a.length); }", 200, 503, "memory limit exceeded"),
+], ids=["throw", "validation", "budget", "budget-after-await", "memory"])
+async def test_a_failed_run_keeps_the_lines_it_logged_before_failing(make_hook, code, limit_ms, status, reason) -> None:  # type: ignore[no-untyped-def]
+    """CloudFront keeps a failed run's console lines: TestFunction answers FunctionExecutionLogs
+    beside FunctionErrorMessage ("The response also contains function logs and error messages,
+    if any exist": API_TestFunction, API_TestResult), so the edge's log shows them before the error."""
+    hook = make_hook(f"async function handler(event) {{ {LOGS_THEN}{code} }}", budget=ComputeBudget(limit_ms=limit_ms))
+    error = await expect_error(hook, request_call(uri="/docs/"), status,
+                               "FunctionValidationError" if status == 502 else "FunctionExecutionError")
+    assert reason in error.reason
+    assert error.logs == ["checking /docs/"]
+
+
 async def test_two_megabyte_header_value_is_an_error_not_a_crash(make_hook) -> None:  # type: ignore[no-untyped-def]
     hook = make_hook("function handler(event) { return event.request; }")
     await expect_error(hook, request_call(headers=[("Host", "a"), ("X-Big", "x" * (2 * 1024 * 1024))]),

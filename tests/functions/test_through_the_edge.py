@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
+
+from edgesim.edge.assembly import EdgeOptions
+from edgesim.observe.function_log import FunctionLog
+from edgesim.observe.recorder import Recorder
 
 from ..conftest import config_from, custom_origin, distribution
 
@@ -80,3 +85,23 @@ async def test_select_origin_by_id_really_changes_the_origin(edge_factory, echo_
     response = await edge.client.get("/other")
     assert response.status_code == 200
     assert response.json()["path"] == "/second/other"
+
+
+async def test_a_failed_functions_log_lines_come_before_its_error_in_the_log_and_the_dashboard(
+        edge_factory, echo_origin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A CloudFront Function's log of a failed run has what it printed, then the error; the
+    dashboard's hook run keeps the same lines (TestFunction too: API_TestFunction)."""
+    (tmp_path / "auth.js").write_text("function handler(event) { console.log('checking ' + event.request.uri);"
+                                      " throw new Error('no token'); }")
+    document = distribution([custom_origin("first", echo_origin.port)], {"FunctionAssociations": {"Quantity": 1, "Items": [
+        {"FunctionARN": "auth", "EventType": "viewer-request"}]}})
+    document["Functions"] = {"auth": {"Runtime": "cloudfront-js-2.0", "Code": "auth.js"}}
+    stream, recorder = io.StringIO(), Recorder()
+    edge = await edge_factory(config_from(document, base_dir=tmp_path),
+                              options=EdgeOptions(observers=[FunctionLog(stream), recorder]))
+    response = await edge.client.get("/private")
+    assert response.status_code == 503
+    request_id = response.headers["x-amz-cf-id"]
+    assert [line.split(f"[auth 1 viewer-request us-east-1 {request_id}] ")[1] for line in stream.getvalue().splitlines()] == [
+        "checking /private", "FunctionExecutionError: Error: no token"]
+    assert recorder.get(request_id)["hooks"][0]["logs"] == ["checking /private"]
