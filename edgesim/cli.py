@@ -31,7 +31,6 @@ from edgesim.observe.access_log import AccessLog
 from edgesim.observe.console import ConsoleObserver
 from edgesim.observe.function_log import FunctionLog
 from edgesim.observe.recorder import Recorder
-from edgesim.observe.versions import CodeVersions
 from edgesim.workers import worker_count
 
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "edgesim.yaml"
@@ -252,10 +251,9 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
             for origin_server in bundled.values():
                 await origin_server.stop()
         return
-    recorder, versions = Recorder(), CodeVersions()
-    versions.observe(config)
+    recorder = Recorder()
     observers: list[Observer] = [] if args.quiet else [ConsoleObserver()]
-    observers.extend(function_logs(args, versions))
+    observers.extend(function_logs(args))
     if args.access_log:
         observers.append(AccessLog.to(args.access_log, include_cookies=args.log_cookies))
     observers.append(recorder)
@@ -265,7 +263,6 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     )
     app = build_edge_app(config, options)
     edge = app.state.edge
-    edge.on_reload.append(versions.observe)
     server = uvicorn.Server(uvicorn_config(app, host=host, port=bound_port))
     control = uvicorn.Server(uvicorn_config(build_control_app(edge, recorder), host="127.0.0.1",
                                             port=control_sock.getsockname()[1]))
@@ -298,14 +295,14 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
             await origin_server.stop()
 
 
-def function_logs(args: argparse.Namespace, versions: CodeVersions) -> list[Observer]:
+def function_logs(args: argparse.Namespace) -> list[Observer]:
     """`--function-log` alone, else the log file under --log-dir plus the console (failed requests: file only)."""
     if args.function_log:
-        return [FunctionLog.to(args.function_log, versions)]
-    logs: list[Observer] = [] if args.quiet else [FunctionLog(sys.stderr, versions, include_failed=False)]
+        return [FunctionLog.to(args.function_log)]
+    logs: list[Observer] = [] if args.quiet else [FunctionLog(sys.stderr, include_failed=False)]
     target = args.log_dir / FUNCTION_LOG_FILE
     try:
-        logs.append(FunctionLog.to(str(target), versions))
+        logs.append(FunctionLog.to(str(target)))
     except OSError as exc:
         print(f"edgesim: warning: cannot write {target} ({exc.strerror or exc}); function logs go to the console only",
               file=sys.stderr)

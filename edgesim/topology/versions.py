@@ -14,6 +14,7 @@ copy keeps a setuid or setgid bit: copied by root, it would be root's.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -22,8 +23,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from edgesim.observe.versions import fingerprint
 
 # Lambda@Edge's largest deployment package (origin events, unzipped bound is higher but
 # a copy this size already means the code path points at the wrong directory).
@@ -34,6 +33,21 @@ SKIPPED = shutil.ignore_patterns(".git", "__pycache__", ".venv", "venv", ".pytes
 KEPT_BITS = 0o755
 READ_BY_ALL = 0o444
 RUN_BY_ALL = 0o111
+
+
+def fingerprint(path: Path) -> str:
+    """Content hash of a code file, or of a code directory's file names, sizes and times."""
+    digest = hashlib.sha256()
+    try:
+        if path.is_dir():
+            for item in sorted(p for p in path.rglob("*") if p.is_file()):
+                info = item.stat()
+                digest.update(f"{item.relative_to(path)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+        else:
+            digest.update(path.read_bytes())
+    except OSError:
+        return "unreadable"
+    return digest.hexdigest()[:12]
 
 
 class VersionError(Exception):

@@ -28,7 +28,6 @@ from edgesim.edge.server import bind_socket, uvicorn_config
 from edgesim.observe.access_log import AccessLog
 from edgesim.observe.console import ConsoleObserver
 from edgesim.observe.outputs import open_output
-from edgesim.observe.versions import CodeVersions
 from edgesim.workers.replica import HubLink, RecordShipper, ReplicaTiers
 from edgesim.workers.wire import Message, MessageProtocol
 
@@ -64,11 +63,9 @@ async def run_worker(hub_path: str, index: int) -> None:
                         format=f"%(levelname)s %(name)s[worker {index}]: %(message)s")
     source, overrides = Path(settings["source"]), settings["overrides"]
     config = load_config(source, origin_overrides=overrides)
-    versions = CodeVersions()
-    versions.observe(config)
     observers: list[Observer] = [] if settings["quiet"] else [ConsoleObserver()]
     observers.extend(function_logs(argparse.Namespace(function_log=settings["function_log"], quiet=settings["quiet"],
-                                                      log_dir=settings["options"]["log_dir"]), versions))
+                                                      log_dir=settings["options"]["log_dir"])))
     if settings["access_log"]:
         stream, _ = open_output(settings["access_log"])
         observers.append(AccessLog(stream, include_cookies=settings["log_cookies"], write_header=False))
@@ -77,7 +74,6 @@ async def run_worker(hub_path: str, index: int) -> None:
                           cache_tiers=partial(ReplicaTiers, link=link), follows=state)
     app = build_edge_app(config, options)
     edge = app.state.edge
-    edge.on_reload.append(versions.observe)
     assert isinstance(edge.tiers, ReplicaTiers)
     edge.tiers.apply(snapshot)
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import io
 
-from edgesim.config.load import build_config
 from edgesim.edge.exchange import HookRun
 from edgesim.observe.console import ConsoleObserver, format_line
 from edgesim.observe.function_log import FunctionLog, function_log_lines
-from edgesim.observe.versions import CodeVersions
-from tests.conftest import custom_origin, distribution
 from tests.observe.helpers import REQUEST_ID, make_exchange
 
 
@@ -69,22 +66,11 @@ def test_a_failed_hook_logs_its_error_after_its_own_lines():
     assert lines[0].endswith("] start")
 
 
-def test_functions_without_a_published_version_are_tagged_with_the_served_revision(tmp_path):
-    code = tmp_path / "fn.js"
-    code.write_text("function handler(event) { return event.request; }\n")
-    document = distribution([custom_origin("app", 3000)])
-    document["Functions"] = {"fn": {"Runtime": "cloudfront-js-2.0", "Code": "fn.js"}}
-    versions = CodeVersions()
-    config = build_config(document, base_dir=tmp_path)
-    versions.observe(config)
-    versions.observe(config)  # an unchanged reload is not a new revision
-    code.write_text("function handler(event) { console.log('x'); return event.request; }\n")
-    versions.observe(config)
-    assert [r.number for r in versions.histories["fn"].revisions] == [1, 2]
-
+def test_a_hook_run_outside_any_release_is_tagged_without_a_version():
+    """Only a hook set given whole (no release, so no published version) has none to name."""
     stream = io.StringIO()
-    FunctionLog(stream, versions)(make_exchange(hooks=[HookRun("viewer-request", "fn", 0.1, "ok", ["x"])]))
-    assert " [fn v2 viewer-request " in stream.getvalue()
+    FunctionLog(stream)(make_exchange(hooks=[HookRun("viewer-request", "fn", 0.1, "ok", ["x"])]))
+    assert " [fn - viewer-request " in stream.getvalue()
 
 
 def test_the_console_function_log_leaves_a_failed_request_to_the_console_line():
