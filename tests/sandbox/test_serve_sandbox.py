@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +28,7 @@ import pytest
 from edgesim.lambdas.memory import descendants
 from edgesim.lambdas.runtimes import BOOTSTRAPS, launch_plan
 from edgesim.lambdas.sandbox import Sandbox
+from tests.integration.test_cli_serve import serve
 from tests.lambdas.helpers import requires_node
 
 IS_ROOT = os.geteuid() == 0
@@ -81,23 +79,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, str, list[str]]]:
         (tmp_path / name).mkdir()
         (tmp_path / name / file).write_text(text)
     (tmp_path / "edgesim.yaml").write_text(CONFIG)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "edgesim", "serve", "edgesim.yaml", "--port", "0", "--control-port", "0"],
-        cwd=tmp_path, stderr=subprocess.PIPE, text=True,
-    )
-    lines: list[str] = []
-    url = ""
-    deadline = time.monotonic() + 30
-    while not url and time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "cloudfront.net at http://" in line:
-            url = line.rsplit(" at ", 1)[1].strip().rstrip("/")
-    threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True).start()
+    process, url, lines = serve("edgesim.yaml", cwd=tmp_path)
     try:
-        assert url, "edgesim serve printed no URL: " + "".join(lines)
         yield process, url, lines
     finally:
         process.terminate()
@@ -171,19 +154,8 @@ def _start_up_check_uids_are_sandboxed(tmp_path: Path) -> None:
     (project / "edgesim.yaml").write_text(config.replace("  python-edge: {Runtime: python3.12, Code: python-edge}\n", ""))
     (project / "site").mkdir()
     (project / "site" / "index.html").write_text("<p>hello</p>\n")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "edgesim", "serve", "edgesim.yaml", "--port", "0", "--control-port", "0"],
-        cwd=project, stderr=subprocess.PIPE, text=True,
-    )
+    process, _, _ = serve("edgesim.yaml", cwd=project)
     try:
-        deadline = time.monotonic() + 30
-        lines = []
-        while time.monotonic() < deadline:
-            line = process.stderr.readline()
-            lines.append(line)
-            if not line or "cloudfront.net at http://" in line:
-                break
-        assert "cloudfront.net at http://" in lines[-1], "".join(lines)
         uids = [int(p.read_text()) for p in seen.iterdir()]
         assert uids, "the start-up check ran the function's init"
         assert all(uid > Sandbox().uid_base for uid in uids), uids
