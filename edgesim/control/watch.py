@@ -19,7 +19,7 @@ import watchfiles
 
 from edgesim.config.load import ConfigError
 from edgesim.config.model import EdgeConfig
-from edgesim.edge.code_check import function_load_errors
+from edgesim.edge.code_check import function_load_errors, shown
 
 log = logging.getLogger("edgesim.watch")
 
@@ -147,12 +147,7 @@ class ConfigWatcher:
                 self.watching.set()  # the first (empty) wake-up proves the watch is in place
                 if not changes:
                     continue
-                base = Path.cwd()
-                changed = sorted({_shown(Path(p), base) for _, p in changes})
+                changed = sorted({shown(Path(p)) for _, p in changes})
                 await self.reload(changed)
                 if Watched.of(self.edge.config) != watched:
                     break
-
-
-def _shown(path: Path, base: Path) -> str:
-    return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)

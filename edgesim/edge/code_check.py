@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,6 +22,14 @@ from edgesim.config.model import EdgeConfig, FunctionConfig, LambdaConfig
 INIT_TIMEOUT_S = 10.0
 _QUICKJS_LINE = re.compile(r"at <input>:(\d+)")
 _NODE_MESSAGE = re.compile(r"^\w*Error: .*")
+# Run by the runtime's interpreter (3.9 and up): prints `LINE:COL: SyntaxError: message`.
+_PYTHON_COMPILE = """import sys
+try:
+    compile(open(sys.argv[1], "rb").read(), sys.argv[1], "exec")
+except SyntaxError as exc:
+    print("%d:%d: %s: %s" % (exc.lineno or 1, exc.offset or 1, type(exc).__name__, exc.msg))
+    sys.exit(1)
+"""
 
 
 class CodeLoadError(Exception):
@@ -117,16 +124,17 @@ async def lambda_load_errors(config: EdgeConfig, *, init_timeout: float = INIT_T
     try:
         for name in names:
             lam = config.lambdas[name]
-            module = handler_file(lam)
-            syntax = await asyncio.to_thread(syntax_error, lam, module) if module else None
-            if syntax:
-                errors.append(syntax)
-                continue
             assoc = next(a for b in config.distribution.all_behaviors() for a in b.associations if a.name == name)
             try:
                 pool = runtime.pool(lam, "1", "us-east-1", trigger_limits(lam, assoc.event_type)[1], assoc.arn)
             except RuntimeUnavailable as exc:
                 errors.append(f"{shown(lam.code_path)}: Lambda {name} cannot start: {exc}")
+                continue
+            module = handler_file(lam)
+            interpreter = pool.spec.plan.argv[0]  # the one its workers run, which may not be edgesim's
+            syntax = await asyncio.to_thread(syntax_error, lam, module, interpreter) if module else None
+            if syntax:
+                errors.append(syntax)
                 continue
             worker = Worker(pool.spec, runtime.server, runtime.sandbox)  # sandboxed as its pool's would be
             try:
@@ -157,24 +165,30 @@ def handler_file(lam: LambdaConfig) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def syntax_error(lam: LambdaConfig, module: Path) -> str | None:
-    """`FILE:LINE:COL: SyntaxError: ...` from the language's own parser, or None."""
+def syntax_error(lam: LambdaConfig, module: Path, interpreter: str) -> str | None:
+    """`FILE:LINE:COL: SyntaxError: ...` from the parser of the interpreter the workers run, or None.
+
+    Python's grammar moves between versions (`match` came in 3.10, nested quotes in
+    f-strings in 3.12), so the check compiles with that interpreter, not with edgesim's.
+    """
     from edgesim.lambdas.runtimes import family
 
     if family(lam.runtime) == "python":
-        try:
-            compile(module.read_bytes(), str(module), "exec")
-        except SyntaxError as exc:
-            return f"{shown(module)}:{exc.lineno or 1}:{exc.offset or 1}: {type(exc).__name__}: {exc.msg}"
+        return _python_syntax_error(module, interpreter)
+    return _node_syntax_error(module, interpreter)
+
+
+def _python_syntax_error(module: Path, python: str) -> str | None:
+    done = subprocess.run([python, "-I", "-S", "-c", _PYTHON_COMPILE, str(module)],
+                          capture_output=True, text=True, timeout=30)
+    if done.returncode == 0:
         return None
-    return _node_syntax_error(module)
+    said = done.stdout.strip() or (done.stderr.strip().splitlines() or [f"{python} could not compile it"])[-1]
+    return f"{shown(module)}:{said}"
 
 
-def _node_syntax_error(module: Path) -> str | None:
+def _node_syntax_error(module: Path, node: str) -> str | None:
     """What `node --check` says, as one line: it prints `FILE:LINE`, the source line, a caret, the error."""
-    node = shutil.which("node")
-    if node is None:
-        return None  # the worker's start says so
     done = subprocess.run([node, "--check", str(module)], capture_output=True, text=True, timeout=30)
     if done.returncode == 0:
         return None
