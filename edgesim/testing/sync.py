@@ -40,11 +40,15 @@ class SyncEdge:
         return self
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._run(self.local.close())
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join()
-        self._loop.close()
+        """Stops the loop and its thread even when closing the edge fails, then re-raises that."""
+        try:
+            if self._thread.is_alive():
+                self._run(self.local.close())
+        finally:
+            if self._thread.is_alive():
+                self._loop.call_soon_threadsafe(self._loop.stop)
+                self._thread.join()
+            self._loop.close()
 
     def __enter__(self) -> SyncEdge:
         return self.start()

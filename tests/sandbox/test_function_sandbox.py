@@ -101,6 +101,28 @@ def test_one_enumerable_property_on_one_watched_object_does_not_reach_the_next_r
     assert [run.logs[-1] for run in runs] == ["undefined undefined"] * 3
 
 
+RAW_QUERY_STRING_CHANGES = {
+    "property": "event.request.rawQueryString.leak = 'p';",
+    "defined_property": "Object.defineProperty(event.request.rawQueryString, 'leak', {value: 'p'});",
+    "frozen": "Object.freeze(event.request.rawQueryString);",
+}
+
+
+@pytest.mark.parametrize("change", RAW_QUERY_STRING_CHANGES.values(), ids=RAW_QUERY_STRING_CHANGES.keys())
+def test_a_change_to_request_raw_query_string_does_not_reach_the_next_request(change: str) -> None:
+    """2.0's `request.rawQueryString` is one function object shared by every run of a context."""
+    code = f"""function handler(event) {{
+      var method = event.request.rawQueryString;
+      console.log(String(method.leak) + ' ' + Object.isFrozen(method) + ' ' + method());
+      {change}
+      return event.request;
+    }}"""
+    engine = Engine("raw-query", code, V2)
+    runs = [engine.run(request_event(uri=f"/{n}"), now_ms=NOW_MS, raw_query=f"n={n}") for n in range(3)]
+    assert [run.error for run in runs] == [None, None, None]
+    assert [run.logs[-1] for run in runs] == [f"undefined false n={n}" for n in range(3)]
+
+
 POLYFILLS = {
     # Non-enumerable and non-configurable: defining it again on a reused context would throw.
     "define_property": "Object.defineProperty(Array.prototype, 'last', {value: function () { return this[this.length - 1]; }});",

@@ -44,11 +44,14 @@
       return this.parsedEdge;
     }
   });
-  // request.rawQueryString(): one function for every run, reading the run's raw query.
-  var rawQueryString = function rawQueryString() {
-    var state = env.state;
-    return state === null || state.rawQuery === null ? undefined : state.rawQuery;
-  };
+  // request.rawQueryString(): one function for every run, reading the run's raw query. A
+  // method has no `prototype` object to share; the function itself is watched (below).
+  var rawQueryString = {
+    rawQueryString() {
+      var state = env.state;
+      return state === null || state.rawQuery === null ? undefined : state.rawQuery;
+    }
+  }.rawQueryString;
   var rawQueryDescriptor = { value: rawQueryString, writable: true, configurable: true };
 
   // Returns the run's outcome as JSON (see finish) when it is over, or null when an
@@ -136,8 +139,9 @@
   // or deleted, or a call of the Object functions that reshape an object without assigning
   // (a non-enumerable property, a new prototype, freezing). A run that did any of these is
   // reported as tampered and Python builds a fresh context before the next request. Only
-  // these five objects are watched (docs/robustness.md).
-  var watched = [Object.prototype, Array.prototype, String.prototype, Function.prototype, JSON];
+  // these five objects, and the rawQueryString function every run's request shares, are
+  // watched (docs/robustness.md).
+  var watched = [Object.prototype, Array.prototype, String.prototype, Function.prototype, JSON, rawQueryString];
   // No enumerable property on the object or its prototypes (all of them watched ones: a
   // new prototype is noted as reshaping). for-in costs a fifth of Object.keys here.
   function bare(target) {
