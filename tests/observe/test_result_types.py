@@ -37,6 +37,9 @@ from tests.observe.test_access_log import parse
 NOW = 1_800_000_000.0
 GATE = """function handler(event) {
   if (event.request.uri === '/fn/boom') throw new Error('boom');
+  if (event.request.uri === '/fn/own') {
+    return { statusCode: 200, headers: { server: { value: 'gatekeeper' }, date: { value: 'Thu, 01 Jan 2026 00:00:00 GMT' } } };
+  }
   return { statusCode: 403, statusDescription: 'Forbidden', headers: { 'x-gate': { value: 'closed' } } };
 }
 """
@@ -158,6 +161,15 @@ async def test_answers_generated_at_the_edge_start_with_server_cloudfront_and_th
     assert names[:2] == ["server", "date"]
     assert answer.headers["server"] == "CloudFront"
     assert answer.headers["date"] == email.utils.formatdate(NOW, usegmt=True)
+
+
+async def test_a_generated_response_that_sets_server_and_date_keeps_its_own_values_first(
+    edge_factory, tmp_path, origin, refused_port
+):
+    edge, _, _, _ = await started(edge_factory, tmp_path, origin, refused_port)
+    answer = await edge.client.get("/fn/own")
+    assert answer.headers.raw[:2] == [(b"server", b"gatekeeper"), (b"date", b"Thu, 01 Jan 2026 00:00:00 GMT")]
+    assert answer.headers.get_list("server") == ["gatekeeper"]
 
 
 async def test_a_function_generated_response_keeps_its_own_headers_after_cloudfronts(
