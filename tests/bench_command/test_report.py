@@ -64,12 +64,8 @@ def test_the_figures_table_carries_the_consoles_ratios_and_the_run_and_machine_f
 @pytest.fixture
 async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
     assert CHROMIUM is not None
-    browser = Browser(CHROMIUM, tmp_path / "profile")
-    await browser.start()
-    try:
+    async with Browser(CHROMIUM, tmp_path / "profile") as browser:
         yield browser
-    finally:
-        await browser.close()
 
 
 OVERLAPS = """[...document.querySelectorAll('svg')].flatMap((svg, s) => {

@@ -88,6 +88,13 @@ class Browser:
         self.process.terminate()
         self.process.wait(timeout=10)
 
+    async def __aenter__(self) -> Browser:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
 
 class Page:
     def __init__(self, browser: Browser, session: str) -> None:

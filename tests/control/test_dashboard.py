@@ -49,12 +49,8 @@ async def control_url(served: Served) -> AsyncIterator[str]:
 @pytest.fixture
 async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
     assert CHROMIUM is not None
-    browser = Browser(CHROMIUM, tmp_path / "profile")
-    await browser.start()
-    try:
+    async with Browser(CHROMIUM, tmp_path / "profile") as browser:
         yield browser
-    finally:
-        await browser.close()
 
 
 async def open_dashboard(browser: Browser, url: str, width: int = 1440, height: int = 900) -> Page:
