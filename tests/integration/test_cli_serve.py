@@ -295,18 +295,24 @@ def console_after_start(lines: list[str]) -> list[str]:
     return [line.rstrip("\n") for line in lines[start + 1:]]
 
 
-def test_a_failing_function_prints_one_console_line_and_its_error_goes_to_the_function_log_file(tmp_path):
-    failing_function = "function handler(event) {\n  console.log('about to fail');\n  throw new Error('boom');\n}\n"
-    folder = project(tmp_path, function=failing_function)
+def console_of_one_request(folder: Path, path: str) -> tuple[int, list[str]]:
+    """Serve `folder` with --log-dir logs, GET `path` once: its status and every console line after start-up."""
     process, url, lines = serve("edge.json", "--log-dir", "logs", cwd=folder)
     try:
-        assert httpx.get(url + "/a", timeout=10).status_code == 503
+        status = httpx.get(url + path, timeout=30).status_code
         assert until(lambda: len(console_after_start(lines)) >= 1)
         time.sleep(0.5)  # anything else the request printed has arrived by now
-        console = console_after_start(lines)
+        return status, console_after_start(lines)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_failing_function_prints_one_console_line_and_its_error_goes_to_the_function_log_file(tmp_path):
+    failing_function = "function handler(event) {\n  console.log('about to fail');\n  throw new Error('boom');\n}\n"
+    folder = project(tmp_path, function=failing_function)
+    status, console = console_of_one_request(folder, "/a")
+    assert status == 503
     assert len(console) == 1, console
     assert console[0].startswith("GET /a 503 FunctionExecutionError IAD89-C1 ")
     assert console[0].endswith("FunctionExecutionError] - Error: boom")
@@ -318,15 +324,8 @@ def test_a_failing_function_prints_one_console_line_and_its_error_goes_to_the_fu
 def test_a_failing_lambda_prints_one_console_line_and_its_traceback_goes_to_the_log_files(tmp_path):
     source = "def lambda_handler(event, context):\n    print('checking the token')\n    raise ValueError('bad token')\n"
     folder = project(tmp_path, lambdas={"auth": ("python3.12", "lambda_function.py", source)})
-    process, url, lines = serve("edge.json", "--log-dir", "logs", cwd=folder)
-    try:
-        assert httpx.get(url + "/b", timeout=30).status_code == 503
-        assert until(lambda: len(console_after_start(lines)) >= 1)
-        time.sleep(0.5)
-        console = console_after_start(lines)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    status, console = console_of_one_request(folder, "/b")
+    assert status == 503
     assert len(console) == 1, console
     assert console[0].startswith("GET /b 503 LambdaExecutionError IAD89-C1 ")
     assert console[0].endswith("[origin-request auth:1 " + console[0].split("[origin-request auth:1 ")[1].split()[0]

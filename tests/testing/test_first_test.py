@@ -24,6 +24,13 @@ def first_test_files() -> dict[str, str]:
     return {m["name"]: m["body"] for m in FILE_BLOCK.finditer(section)}
 
 
+def write_documented_project(folder: Path) -> None:
+    """The first test's project without its test file: the config, the function, the conftest."""
+    files = first_test_files()
+    for name in ("edge.yaml", "add-index.js", "conftest.py"):
+        (folder / name).write_text(files[name])
+
+
 def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHONPATH"))}
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
@@ -42,9 +49,7 @@ def test_the_documented_first_test_passes_in_a_fresh_project(tmp_path):
 
 
 def test_an_async_test_in_strict_mode_with_no_mark_runs_on_asyncio(tmp_path):
-    files = first_test_files()
-    for name in ("edge.yaml", "add-index.js", "conftest.py"):
-        (tmp_path / name).write_text(files[name])
+    write_documented_project(tmp_path)
     (tmp_path / "test_strict.py").write_text(
         "import asyncio\n\n"
         "async def test_runs_in_a_loop(edgesim_edge):\n"
@@ -59,9 +64,7 @@ def test_an_async_test_in_strict_mode_with_no_mark_runs_on_asyncio(tmp_path):
 
 
 def test_tests_already_marked_for_asyncio_or_anyio_are_left_as_they_are(tmp_path):
-    files = first_test_files()
-    for name in ("edge.yaml", "add-index.js", "conftest.py"):
-        (tmp_path / name).write_text(files[name])
+    write_documented_project(tmp_path)
     (tmp_path / "test_marked.py").write_text(
         "import pytest\n\n"
         "@pytest.fixture\n"
