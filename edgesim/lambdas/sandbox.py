@@ -4,7 +4,8 @@ Lambda caps an environment at 1,024 processes and threads, and nothing a functio
 outlives it. Here:
 
 - As root, each worker runs as its own unprivileged uid/gid (from `uid_base`, far from
-  system, user and subordinate-id ranges), so `RLIMIT_NPROC` binds per worker, workers
+  system, user and subordinate-id ranges), in the sandbox's group (which alone may read
+  the Lambda code snapshots: `topology/versions.py`), so `RLIMIT_NPROC` binds per worker, workers
   cannot signal or trace each other, and every process a worker ever started (even one
   that called `setsid()` or cleared its environment) is found again by its uid. A worker
   only runs so when its interpreter, bootstrap and code are usable by such a uid. A uid
@@ -41,9 +42,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgesim.lambdas.memory import MemoryWatch
+from edgesim.lambdas.sandbox_group import SANDBOX_GROUP
 
 PROCESS_BUDGET = 1024  # Lambda's quota: processes and threads per execution environment
-DEFAULT_UID_BASE = 0x7E00_0000  # away from system, user, container and subordinate ids
+DEFAULT_UID_BASE = SANDBOX_GROUP  # away from system, user, container and subordinate ids
 UID_COUNT = 65536
 KILL_ROUNDS = 50  # stop/kill passes; each catches what the previous one saw being born
 KILL_GRACE_S = 0.005
@@ -230,7 +232,7 @@ class Sandbox:
         def prepare() -> None:
             if identity is not None:
                 try:
-                    os.setgroups([])
+                    os.setgroups([SANDBOX_GROUP])  # the only group that may read code snapshots
                     os.setresgid(identity.gid, identity.gid, identity.gid)
                     os.setresuid(identity.uid, identity.uid, identity.uid)
                 except OSError as exc:  # one string argument: all uvloop passes back of it
@@ -256,8 +258,8 @@ def _probe(executables: tuple[str, ...], readables: tuple[str, ...], code_dir: s
         checks.append(([find, code_dir, *unreadable], code_dir, "readable"))
     for argv, subject, what in checks:
         try:
-            done = subprocess.run(argv, user=identity.uid, group=identity.gid, extra_groups=[], cwd="/",
-                                  capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
+            done = subprocess.run(argv, user=identity.uid, group=identity.gid, extra_groups=[SANDBOX_GROUP],
+                                  cwd="/", capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
         except (OSError, subprocess.SubprocessError) as exc:
             return f"cannot check access: {exc}"
         if done.returncode != 0 or done.stdout.strip():

@@ -7,9 +7,12 @@ task root) and numbering the copy; hooks for a version load from its copy only. 
 on disk is the DEVELOPMENT stage (Lambda's `$LATEST`).
 
 As root, a Lambda worker runs as a sandbox uid (`lambdas/sandbox.py`) that must read its
-version's copy but never change it, so the snapshot tree is then readable and walkable by
-other users and writable only by its owner, root; as a normal user it stays private. No
-copy keeps a setuid or setgid bit: copied by root, it would be root's.
+version's copy but never change it. A Lambda's snapshot then belongs to the sandbox's
+group, which every worker joins and no login user is in: readable and walkable by the
+group, writable only by root, closed to other users (a 0600 `.env` beside the handler
+stays out of their reach). A CloudFront Function's copy, read by the edge alone, stays
+private, as does everything as a normal user. No copy keeps a setuid or setgid bit:
+copied by root, it would be root's.
 """
 
 from __future__ import annotations
@@ -24,15 +27,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edgesim.lambdas.sandbox_group import SANDBOX_GROUP
+
 # Lambda@Edge's largest deployment package (origin events, unzipped bound is higher but
 # a copy this size already means the code path points at the wrong directory).
 MAX_SNAPSHOT_BYTES = 50 * 1024 * 1024
 SKIPPED = shutil.ignore_patterns(".git", "__pycache__", ".venv", "venv", ".pytest_cache")
-# A snapshot's modes: what the copy had, less everyone's write but the owner's and less
-# setuid/setgid/sticky; shared, plus read for all, and walk or run where the owner may.
-KEPT_BITS = 0o755
-READ_BY_ALL = 0o444
-RUN_BY_ALL = 0o111
+# A snapshot's modes: the owner's bits of the copy, less setuid/setgid/sticky; shared with
+# the sandbox's group, plus the group's read, and walk or run where the owner may.
+KEPT_BITS = 0o700
+READ_BY_GROUP = 0o040
+RUN_BY_GROUP = 0o010
 
 
 def fingerprint(path: Path) -> str:
@@ -82,7 +87,7 @@ class VersionStore:
     def __init__(self, clock: Callable[[], float] = time.time, *, shared: bool | None = None) -> None:
         self.clock = clock
         self.histories: dict[str, FunctionHistory] = {}
-        self.shared = os.geteuid() == 0 if shared is None else shared  # readable by sandbox uids
+        self.shared = os.geteuid() == 0 if shared is None else shared  # Lambda copies readable by sandbox uids
         self._root: Path | None = None
 
     @property
@@ -110,7 +115,7 @@ class VersionStore:
         target = self.root / name / str(number)
         try:
             code_path = _copy(source, target, whole_directory=kind == "lambda")
-            _seal_tree(target, shared=self.shared)
+            _seal_tree(target, shared=self.shared and kind == "lambda")
         except OSError as exc:
             shutil.rmtree(target, ignore_errors=True)
             raise VersionError(f"cannot copy {source}: {exc.strerror or exc}") from exc
@@ -160,5 +165,6 @@ def _seal(path: Path, *, shared: bool) -> None:
         return  # copytree copies what links point to; a chmod here would change the target
     mode = path.stat().st_mode & KEPT_BITS
     if shared:
-        mode |= READ_BY_ALL | (RUN_BY_ALL if mode & stat.S_IXUSR else 0)
+        mode |= READ_BY_GROUP | (RUN_BY_GROUP if mode & stat.S_IXUSR else 0)
+        os.chown(path, -1, SANDBOX_GROUP)
     path.chmod(mode)

@@ -25,6 +25,7 @@ import uvloop
 from edgesim.edge.hooks import HookError
 from edgesim.lambdas.provider import LambdaRuntime
 from edgesim.lambdas.sandbox import Sandbox
+from edgesim.lambdas.sandbox_group import SANDBOX_GROUP
 from tests.lambdas.helpers import make_call, make_hook, requires_node, write_code
 
 ROOT = os.geteuid() == 0
@@ -80,7 +81,7 @@ def test_a_worker_started_on_uvloop_runs_as_its_own_sandbox_user_with_its_proces
     base = Sandbox().uid_base
     assert int(answered_uid) > base
     assert uids == [answered_uid] * 4, "real, effective, saved and filesystem uid are all the sandbox's"
-    assert groups == [], "no supplementary groups (root's would let it read root-group files)"
+    assert groups == [str(SANDBOX_GROUP)], "only the snapshot readers' group (root's would let it read root-group files)"
     assert nproc == str(BUDGET)
 
 

@@ -1,9 +1,10 @@
 """Version snapshots as the sandbox sees them: as root, a sandbox uid can read and walk a
-Lambda's snapshot (else its worker would run as root) but can change nothing in it; no copy
-is setuid; as a normal user the snapshots stay private."""
+Lambda's snapshot (else its worker would run as root) but can change nothing in it, and no
+other user can read it; no copy is setuid; as a normal user the snapshots stay private."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 import subprocess
@@ -54,8 +55,49 @@ def test_as_root_a_sandbox_uid_can_read_a_lambda_snapshot_of_private_code_but_no
         assert as_sandbox_uid("touch", str(snapshot / "lib" / "planted.js")).returncode != 0
         found = modes(store.root)
         assert not [path for path, mode in found.items() if mode & (stat.S_IWGRP | stat.S_IWOTH)], found
-        assert found[str((snapshot / "helper").relative_to(store.root))] == 0o755, "no setuid copy, still runnable"
+        assert found[str((snapshot / "helper").relative_to(store.root))] == 0o750, "no setuid copy, still runnable by workers"
         assert all(p.stat().st_uid == 0 for p in (store.root, *store.root.rglob("*")))
+    finally:
+        store.remove_all()
+
+
+def as_stranger(*argv: str) -> subprocess.CompletedProcess:
+    """A local user who is neither root nor a sandbox uid (nobody)."""
+    return subprocess.run(argv, user=65534, group=65534, extra_groups=[], cwd="/", capture_output=True)
+
+
+@pytest.mark.skipif(not ROOT, reason="only root shares snapshots with sandbox uids")
+def test_as_root_a_lambda_snapshot_is_readable_by_sandbox_workers_and_by_no_other_user(tmp_path):
+    code = private_code(tmp_path / "src")
+    (code / ".env").write_text("API_KEY=secret\n")
+    (code / ".env").chmod(0o600)
+    store = VersionStore()
+    try:
+        snapshot = store.snapshot("edge", "lambda", code).code_path
+        sandbox = Sandbox()
+        worker = sandbox.lease()  # a worker's identity, switched to as a worker's is
+        try:
+            seen = subprocess.run(["cat", str(snapshot / ".env")], preexec_fn=sandbox.preexec(worker), cwd="/",
+                                  capture_output=True)
+        finally:
+            asyncio.run(sandbox.release(worker))
+        assert seen.stdout == b"API_KEY=secret\n", seen.stderr
+        for target in (snapshot / ".env", snapshot / "index.js", snapshot / "lib" / "open.js"):
+            assert as_stranger("cat", str(target)).returncode != 0, f"{target} is readable by any local user"
+        found = modes(store.root)
+        assert not [path for path, mode in found.items() if mode & 0o007], found
+    finally:
+        store.remove_all()
+
+
+@pytest.mark.skipif(not ROOT, reason="only root shares snapshots with sandbox uids")
+def test_as_root_a_cloudfront_function_snapshot_stays_private_to_the_edge(tmp_path):
+    (tmp_path / "fn.js").write_text("function handler(event) { return event.request; }\n")
+    store = VersionStore()
+    try:
+        snapshot = store.snapshot("fn", "function", tmp_path / "fn.js").code_path
+        assert as_sandbox_uid("cat", str(snapshot)).returncode != 0
+        assert as_stranger("cat", str(snapshot)).returncode != 0
     finally:
         store.remove_all()
 
