@@ -12,10 +12,13 @@ unified hierarchy has no controller but `hugetlb`, and a normal user may create 
 only where systemd delegated a subtree. So one mechanism, the same for root and for a
 normal user:
 
-- `MemoryWatch` samples the resident size of every live worker and of the processes it
-  started (`/proc/PID/statm`, kept open), looks for new processes in each worker's tree
-  every `DISCOVERY_EVERY` samples, and reports a tree whose sum is over the memory size,
-  which the worker then kills. It samples every `BUSY_INTERVAL_S` while a worker starts or
+- `MemoryWatch` samples the resident size of every live worker (its `/proc/PID/statm`
+  kept open: one descriptor a worker) and of the processes it started (opened at each
+  sample, so a function that forks a thousand children costs edgesim no descriptors),
+  looks for new processes in each worker's tree every `DISCOVERY_EVERY` samples, and
+  reports a tree whose sum is over the memory size; the worker then kills its live tree
+  and its uid (`sandbox.kill_everything`), never pids seen at an earlier sample, which may
+  belong to someone else by then. It samples every `BUSY_INTERVAL_S` while a worker starts or
   runs an invocation, and every `IDLE_INTERVAL_S` while all are idle (idle workers are
   watched too: nothing here freezes them as Lambda does). Each wake-up of the event loop
   costs about 0.1 ms of CPU on the 2-core dev box, so a fast idle timer alone would cost
@@ -43,7 +46,7 @@ DISCOVERY_EVERY = 10  # samples between looks for processes a worker started
 OOM_SCORE_ADJ = 1000  # the kernel's first choice when the machine runs out of memory
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
-OverMemory = Callable[[int, list[int]], None]  # (resident KB of the tree, its pids)
+OverMemory = Callable[[int], None]  # called with the resident KB of the tree
 
 
 def descendants(root: int) -> list[int]:
@@ -76,41 +79,50 @@ def set_oom_score_adj(pid: int) -> None:
 
 
 class _Tree:
-    """One watched worker: its limit, its callback and open `statm` files for its processes."""
+    """One watched worker: its limit, its callback, its `statm` file and its descendants' pids."""
 
     def __init__(self, root: int, limit_kb: int, on_over: OverMemory) -> None:
         self.root = root
         self.limit_kb = limit_kb
         self.on_over = on_over
         self.samples = 0
-        self._statm: dict[int, int] = {}
+        self._descendants: list[int] = []
+        try:
+            self._root_statm = os.open(f"/proc/{root}/statm", os.O_RDONLY)
+        except OSError:
+            self._root_statm = -1  # gone already: the exit watcher reports it
 
     def discover(self) -> None:
-        members = {self.root, *descendants(self.root)}
-        for pid in self._statm.keys() - members:
-            os.close(self._statm.pop(pid))
-        for pid in members - self._statm.keys():
-            try:
-                self._statm[pid] = os.open(f"/proc/{pid}/statm", os.O_RDONLY)
-            except OSError:
-                pass  # gone already
+        self._descendants = descendants(self.root)
 
     def resident_kb(self) -> int:
-        total = 0
-        for fd in self._statm.values():
-            try:
-                total += int(os.pread(fd, 128, 0).split()[1]) * PAGE_KB
-            except (OSError, IndexError, ValueError):
-                pass  # exited since the last look: it holds nothing
-        return total
-
-    def pids(self) -> list[int]:
-        return list(self._statm)
+        root = _pread(self._root_statm) if self._root_statm >= 0 else b""
+        return sum(_resident_kb(statm) for statm in (root, *map(_read_statm, self._descendants)))
 
     def close(self) -> None:
-        for fd in self._statm.values():
-            os.close(fd)
-        self._statm.clear()
+        if self._root_statm >= 0:
+            os.close(self._root_statm)
+            self._root_statm = -1
+
+
+def _pread(fd: int) -> bytes:
+    try:
+        return os.pread(fd, 128, 0)
+    except OSError:
+        return b""  # exited since the last look: it holds nothing
+
+
+def _read_statm(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return statm.read(128)
+    except OSError:
+        return b""
+
+
+def _resident_kb(statm: bytes) -> int:
+    fields = statm.split()
+    return int(fields[1]) * PAGE_KB if len(fields) > 1 else 0
 
 
 class MemoryWatch:
@@ -164,8 +176,7 @@ class MemoryWatch:
                 tree.discover()
             resident = tree.resident_kb()
             if resident > tree.limit_kb:
-                pids = tree.pids()
                 self.unwatch(pid)
-                tree.on_over(resident, pids)
+                tree.on_over(resident)
         if self._trees:
             self._schedule(asyncio.get_running_loop())

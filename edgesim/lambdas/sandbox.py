@@ -136,11 +136,6 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def signal_all(pids: list[int], sig: int) -> None:
-    """Signal each of these processes, ignoring those already gone."""
-    for pid in pids:
-        _signal(pid, sig)
-
 
 def _become_subreaper() -> None:
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)

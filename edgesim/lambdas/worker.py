@@ -32,7 +32,7 @@ from edgesim.lambdas.runtime_api import (
     error_message,
 )
 from edgesim.lambdas.runtimes import LaunchPlan
-from edgesim.lambdas.sandbox import Identity, Sandbox, kill_everything, signal_all
+from edgesim.lambdas.sandbox import Identity, Sandbox, kill_everything
 
 PASSED_THROUGH = ("PATH", "LANG", "LC_ALL")
 OUT_OF_MEMORY = "Runtime.OutOfMemory"
@@ -117,6 +117,7 @@ class Worker:
         self._inflight: Invocation | None = None
         self._status_fd = -1
         self._killed_holding_kb = 0  # what its tree held when the memory watch killed it
+        self._memory_kill: asyncio.Task[None] | None = None
         self.idle_since = 0.0
         self.stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{spec.version}]{os.urandom(16).hex()}"
 
@@ -235,6 +236,8 @@ class Worker:
         if self._proc is not None and self._proc.returncode is None:
             await kill_everything(self._proc.pid, self._identity.uid if self._identity else None)
             await self._proc.wait()
+        if self._memory_kill is not None:
+            await self._memory_kill
         if self._identity is not None:
             await self._sandbox.release(self._identity)  # what escaped the tree before it died
             self._identity = None
@@ -265,11 +268,18 @@ class Worker:
                 WorkerFailed(self._exit_error_type(), _exit_message(code), before_start=before_start)
             )
 
-    def _over_memory(self, resident_kb: int, pids: list[int]) -> None:
+    def _over_memory(self, resident_kb: int) -> None:
         """The memory watch's verdict: the tree holds more than the memory size, so it dies now
-        (the exit watcher then fails the invocation in flight, as Lambda's VM would)."""
+        (the exit watcher then fails the invocation in flight, as Lambda's VM would): all that
+        lives of its tree and uid, found afresh."""
         self._killed_holding_kb = resident_kb
-        signal_all(pids, signal.SIGKILL)
+        self._memory_kill = asyncio.get_running_loop().create_task(self._kill_for_memory())
+
+    async def _kill_for_memory(self) -> None:
+        """The tree and the uid as they are now; `kill` waits for this before it frees the uid."""
+        assert self._proc is not None
+        root = self._proc.pid if self._proc.returncode is None else -1  # once reaped, its pid is anyone's
+        await kill_everything(root, self._identity.uid if self._identity else None)
 
     def _as_whom(self) -> str:
         return f" as sandbox uid {self._identity.uid}" if self._identity is not None else ""

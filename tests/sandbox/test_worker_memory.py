@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import stat
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -26,6 +27,7 @@ import pytest
 import pytest_asyncio
 
 from edgesim.edge.hooks import HookError
+from edgesim.lambdas.memory import IDLE_INTERVAL_S, MemoryWatch
 from edgesim.lambdas.provider import LambdaRuntime
 from tests.lambdas.helpers import make_call, make_hook, requires_node, viewer_request, write_code
 
@@ -248,3 +250,25 @@ async def test_workers_are_the_oom_killers_first_choice(runtime, shared_dir):
     result = await make_hook(runtime, code, runtime_name="python3.12")(make_call("viewer-request"))
     assert result.response.body == b"1000"
     assert Path(f"/proc/{os.getpid()}/oom_score_adj").read_text().strip() != "1000"
+
+
+async def test_watching_a_tree_of_many_processes_holds_one_descriptor_per_worker():
+    """A function may start hundreds of processes; the watch must not hold a file for each."""
+    tree = await asyncio.create_subprocess_exec(
+        "sh", "-c", "for i in $(seq 200); do sleep 30 & done; echo started; wait",
+        stdout=asyncio.subprocess.PIPE, start_new_session=True)
+    assert tree.stdout is not None
+    await tree.stdout.readline()
+    watch = MemoryWatch()
+    before = len(os.listdir("/proc/self/fd"))
+    over: list[int] = []
+    try:
+        watch.watch(tree.pid, 1024 * 1024, over.append)
+        await asyncio.sleep(IDLE_INTERVAL_S * 2)  # the tree found at the start, then sampled
+        held = len(os.listdir("/proc/self/fd")) - before
+    finally:
+        watch.unwatch(tree.pid)
+        os.killpg(tree.pid, signal.SIGKILL)
+        await tree.wait()
+    assert held <= 1, f"{held} descriptors held for one watched tree of 201 processes"
+    assert over == []
