@@ -339,10 +339,8 @@ class Edge:
         generation = self._current
         generation.in_flight += 1
         try:
-            exchange = await generation.pipeline.handle(request)
-            if self.tiers.unsettled:  # what this worker stored, every worker sees before the viewer does
-                await self.tiers.settle()
-            return exchange
+            # what this request stored, every worker sees before the viewer gets the answer
+            return await self.tiers.settled(generation.pipeline.handle, request)
         finally:
             generation.in_flight -= 1
 

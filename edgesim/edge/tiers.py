@@ -7,9 +7,9 @@ deployment leaves cached objects alone) and invalidations reach every tier.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TypeVar
 
 from edgesim.cache.store import CacheStore, EntryInfo, validate_invalidation_path
 from edgesim.topology.places import Topology
@@ -17,6 +17,8 @@ from edgesim.topology.places import Topology
 DEFAULT_POP_BYTES = 64 * 1024 * 1024
 DEFAULT_REC_BYTES = 256 * 1024 * 1024
 DEFAULT_OBJECT_BYTES = 32 * 1024 * 1024
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -28,8 +30,6 @@ class CacheTiers:
     clock: Callable[[], float] = time.time
     _pops: dict[str, CacheStore] = field(default_factory=dict, init=False)
     _recs: dict[str, CacheStore] = field(default_factory=dict, init=False)
-    # True while other processes have yet to see this one's writes (`serve --workers`).
-    unsettled: ClassVar[bool] = False
 
     def pop_cache(self, code: str) -> CacheStore:
         store = self._pops.get(code)
@@ -51,8 +51,10 @@ class CacheTiers:
     def _new_store(self, name: str, max_bytes: int) -> CacheStore:
         return CacheStore(max_bytes, self.max_object_bytes, clock=self.clock)
 
-    async def settle(self) -> None:
-        """Return once every process sharing these tiers sees this one's writes (here: at once)."""
+    async def settled(self, handle: Callable[[T], Awaitable[R]], request: T) -> R:
+        """`handle(request)`, returned once every process sharing these tiers sees what it
+        stored (`serve --workers`; one process sees its writes at once)."""
+        return await handle(request)
 
     def invalidate(self, paths: list[str]) -> int:
         """Clear matching objects from every tier; returns how many entries went."""

@@ -3,8 +3,9 @@
 Each worker reads its caches locally (a hit costs what it costs in one process) and
 sends every write to the hub, which applies it to the one authoritative copy and sends
 the resulting changes, in one order, to every worker, the writer included. A request
-that wrote waits, before its answer leaves, until every worker has applied the write,
-so the next request finds the object whichever worker takes it. Dashboard records go to
+that wrote waits, before its answer leaves, until every worker has applied its writes
+(its own: a hit does not wait on another request's store), so the next request finds
+the object whichever worker takes it. Dashboard records go to
 the hub in batches; access log lines are appended to the one file by each worker.
 """
 
@@ -15,8 +16,9 @@ import inspect
 import itertools
 import logging
 import pickle
+from contextvars import ContextVar
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,7 @@ from edgesim.cache.store import CacheEntry, CacheStore, Lookup, RequestHeaders
 from edgesim.cache.ttl import CacheDecision
 from edgesim.edge.exchange import Exchange
 from edgesim.edge.model import Headers
-from edgesim.edge.tiers import CacheTiers
+from edgesim.edge.tiers import R, T, CacheTiers
 from edgesim.observe.records import exchange_record
 from edgesim.workers.wire import Message, MessageProtocol
 
@@ -35,6 +37,20 @@ log = logging.getLogger("edgesim.workers")
 # follows hits at every worker). Of the records, only the newest the dashboard keeps
 # (`Recorder.capacity`) go in each report: older ones would be dropped on arrival.
 REPORT_INTERVAL_S = 0.25
+
+
+class RequestWrites:
+    """The cache writes of one request: the batch they went out in (0 while still queued)."""
+
+    __slots__ = ("queued", "token")
+
+    def __init__(self) -> None:
+        self.queued = False
+        self.token = 0
+
+
+# The request being served in this task (and the tasks it starts), while `settled` runs it.
+_REQUEST_WRITES: ContextVar[RequestWrites | None] = ContextVar("edgesim_request_writes", default=None)
 
 
 class HubLink:
@@ -54,12 +70,18 @@ class HubLink:
         self._records: deque[dict[str, Any]] = deque()
         self.handlers: dict[str, Callable[..., Any]] = {}
         self._early: list[Message] = []
+        self._writers: list[RequestWrites] = []  # requests with writes in the outbox
 
     def send(self, message: Message, *, write: bool = False) -> None:
         """Queue a message for the end of this loop turn (so in-place edits made right
         after a `put`, as `_copy_entry` makes, travel with it)."""
         self._outbox.append(message)
-        self._writes += write
+        if write:
+            self._writes += 1
+            writes = _REQUEST_WRITES.get()
+            if writes is not None and not writes.queued:
+                writes.queued = True
+                self._writers.append(writes)
         if not self._flushing:
             self._flushing = True
             asyncio.get_running_loop().call_soon(self.flush)
@@ -77,16 +99,16 @@ class HubLink:
         token = 0
         if self._writes:
             token = self._written_token = next(self._tokens)
+            for writes in self._writers:
+                writes.queued, writes.token = False, token
         self.protocol.send(("batch", self._outbox, token))
-        self._outbox, self._writes = [], 0
+        self._outbox, self._writes, self._writers = [], 0, []
 
-    @property
-    def unsettled(self) -> bool:
-        return bool(self._writes) or self._written_token > self._synced_token
-
-    async def settle(self) -> None:
-        self.flush()
-        token = self._written_token
+    async def settle(self, writes: RequestWrites | None = None) -> None:
+        """Return once every worker has applied `writes` (default: every write so far)."""
+        if writes is None or writes.queued:
+            self.flush()
+        token = self._written_token if writes is None else writes.token
         if token <= self._synced_token:
             return
         future = self._waiting.get(token)
@@ -200,12 +222,20 @@ class ReplicaTiers(CacheTiers):
         assert self.link is not None
         return ReplicaStore(name, self.link, max_bytes, self.max_object_bytes, clock=self.clock)
 
-    @property  # type: ignore[override]
-    def unsettled(self) -> bool:
+    async def settled(self, handle: Callable[[T], Awaitable[R]], request: T) -> R:
         assert self.link is not None
-        return self.link.unsettled
+        writes = RequestWrites()
+        serving = _REQUEST_WRITES.set(writes)
+        try:
+            answer = await handle(request)
+        finally:
+            _REQUEST_WRITES.reset(serving)
+        if writes.queued or writes.token:
+            await self.link.settle(writes)
+        return answer
 
     async def settle(self) -> None:
+        """Return once every worker has applied every write made here so far."""
         assert self.link is not None
         await self.link.settle()
 

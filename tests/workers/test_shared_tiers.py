@@ -27,15 +27,16 @@ def key(path: str) -> CacheKey:
     return CacheKey(host="d111111abcdef8.cloudfront.net", path=path, method="GET")
 
 
-async def join(path: str) -> ReplicaTiers:
-    """A worker's replica, connected and welcomed as `edgesim.workers.worker` does it."""
+async def join(path: str, *, applies: bool = True) -> ReplicaTiers:
+    """A worker's replica, connected and welcomed as `edgesim.workers.worker` does it;
+    one that never `applies` the hub's changes holds every write's sync back."""
     welcomed: asyncio.Future = asyncio.get_running_loop().create_future()
     links: list[HubLink] = []
 
     def received(_protocol: MessageProtocol, message: tuple) -> None:
         if message[0] == "welcome":
             welcomed.set_result(message)
-        else:
+        elif applies or message[0] != "apply":
             links[0].received(message)
 
     _, protocol = await asyncio.get_running_loop().create_unix_connection(lambda: MessageProtocol(received), path)
@@ -97,5 +98,27 @@ async def test_a_worker_that_joins_late_starts_with_every_stored_object(tmp_path
         await first.settle()
         late = await join(str(tmp_path / "hub.sock"))
         assert late.tier(POP).lookup(key("/early")).entry.body == BODY
+    finally:
+        await hub.close()
+
+
+async def test_a_hit_does_not_wait_for_another_requests_store_to_reach_every_worker(tmp_path):
+    hub, first, _ = await hub_with_two_workers(tmp_path)
+    try:
+        store(first, "/cached")
+        await first.settle()
+        await join(str(tmp_path / "hub.sock"), applies=False)  # from now on no write is synced
+
+        async def storing(path: str) -> None:
+            store(first, path)
+
+        async def hitting(path: str) -> Freshness:
+            return first.tier(POP).lookup(key(path)).state
+
+        writer = asyncio.create_task(first.settled(storing, "/new"))
+        await asyncio.sleep(0)  # the store is made and its batch sent
+        assert await asyncio.wait_for(first.settled(hitting, "/cached"), 10) is Freshness.FRESH
+        assert not writer.done(), "the storing request still waits for the worker that has not applied it"
+        writer.cancel()
     finally:
         await hub.close()
