@@ -11,10 +11,12 @@ import gc
 import importlib
 import json
 import logging
+import signal
 import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from edgesim.config.load import ConfigError, load_config
@@ -162,13 +164,28 @@ def parse_listeners(pairs: Sequence[str], config: EdgeConfig) -> list[tuple[int,
 
 def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
     """Run on uvloop where it is installed: uvicorn's own loop setting only applies to
-    `uvicorn.run`, not to a server started with `serve()` as here."""
+    `uvicorn.run`, not to a server started with `serve()` as here.
+
+    SIGTERM stops the run as Ctrl-C does (uvicorn handles both while it serves): before
+    the servers start and after they stop too, so the cleanup in `finally` blocks (Lambda
+    workers, code snapshots, the workers' hub) runs instead of the process just dying.
+    """
+    signal.signal(signal.SIGTERM, _as_interrupt)
     try:
         import uvloop
     except ImportError:
         asyncio.run(main)
     else:
         uvloop.run(main)
+
+
+def _as_interrupt(_signum: int, frame: FrameType | None) -> None:
+    """Hand SIGTERM to whatever handles SIGINT now (asyncio's runner: cancel the main task)."""
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        raise KeyboardInterrupt
 
 
 def run_serve(args: argparse.Namespace) -> int:

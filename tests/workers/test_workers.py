@@ -273,3 +273,28 @@ def test_the_live_feed_shows_exchanges_from_every_worker(workers):
             if served <= seen:
                 break
     assert {httpx.get(f"{workers.control}/api/requests/{i}").json()["worker"] for i in served} == {0, 1}
+
+
+def test_sigterm_during_start_up_stops_everything_and_leaves_no_temporary_files(tmp_path):
+    """A service manager (or a CI step's timeout) may stop edgesim before it serves: the
+    supervisor still stops its workers and removes its hub socket and code snapshots."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edgesim", "serve", str(write_config(tmp_path)), "--workers", "2", "--quiet",
+         "--port", "0", "--control-port", "0"],
+        env={**os.environ, "TMPDIR": str(scratch)}, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(scratch.glob("edgesim-hub-*")) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.01)
+        assert any(scratch.glob("edgesim-hub-*")), "the supervisor made its hub"
+        workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
+                                                  text=True).stdout.split()]
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert sorted(p.name for p in scratch.iterdir()) == []
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
