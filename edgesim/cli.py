@@ -103,7 +103,7 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--function-log", metavar="PATH|-",
                        help="write function logs to a file or stdout instead of the console")
     serve.add_argument("--workers", type=worker_count, default=1, metavar="N|auto",
-                       help="edge processes sharing the listeners, caches and control API (default 1; auto: one per CPU)")
+                       help="edge processes sharing the listeners, caches and control API (default 1; auto: one per CPU this process may use)")
     serve.add_argument("--control-port", type=int,
                        help="loopback port of the dashboard and control API (default: the viewer port + 1; 0 picks one)")
     serve.set_defaults(func=run_serve)

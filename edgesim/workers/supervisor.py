@@ -1,9 +1,10 @@
-"""`edgesim serve --workers N`: bind once, start N workers on the sockets, keep the state.
+"""`edgesim serve --workers N`: hold the ports, start N workers on them, keep the state.
 
-The supervisor process binds the viewer listeners and the control port, builds the one
-`Edge` whose versions, rollouts and caches (`HubTiers`) are the truth, runs the control
-API and dashboard on it, and starts the workers, each a `python -m edgesim.workers.worker`
-inheriting the listening sockets (the kernel hands each new connection to one of them).
+The supervisor process holds the viewer ports (bound with SO_REUSEPORT) and the control
+port, builds the one `Edge` whose versions, rollouts and caches (`HubTiers`) are the truth,
+runs the control API and dashboard on it, and starts the workers, each a
+`python -m edgesim.workers.worker` binding its own socket on every viewer port with
+SO_REUSEPORT (the kernel hands each new connection to one of them).
 A worker that dies is started again and joins with a copy of the caches.
 """
 

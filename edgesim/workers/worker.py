@@ -1,4 +1,4 @@
-"""One worker of `edgesim serve --workers N`: an edge on inherited sockets, state from the hub.
+"""One worker of `edgesim serve --workers N`: an edge on the shared ports, state from the hub.
 
     python -m edgesim.workers.worker HUB_SOCKET INDEX
 

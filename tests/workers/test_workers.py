@@ -23,6 +23,7 @@ import httpx
 import pytest
 import yaml
 
+from edgesim.workers import worker_count
 from tests.conftest import ROOT
 from tests.integration.test_cli_serve import serve
 
@@ -222,6 +223,16 @@ def test_workers_must_be_a_count_or_auto():
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "expected a number of workers (1 or more) or 'auto', not '0'" in done.stderr
+
+
+def test_workers_auto_counts_the_cpus_this_process_may_use_not_the_machines():
+    """In a container or under `taskset` the affinity mask, not `os.cpu_count()`, says how
+    many cores there are to fill."""
+    pinned = subprocess.run([sys.executable, "-c", "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))});"
+                             "from edgesim.workers import worker_count; print(worker_count('auto'))"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert pinned.stdout.strip() == "1", pinned.stderr
+    assert worker_count("auto") == len(os.sched_getaffinity(0))
 
 
 def test_a_reload_on_save_reaches_every_worker(tmp_path):
