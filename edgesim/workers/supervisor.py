@@ -18,10 +18,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+import uvicorn
 
 from edgesim.config.load import load_config
 from edgesim.config.model import EdgeConfig
@@ -67,6 +70,20 @@ def after_workers_applied(app: Any, hub: Hub) -> Any:
     return control
 
 
+class ControlServer(uvicorn.Server):
+    """The supervisor's control server, the one a Ctrl-C or SIGTERM stops: the moment it
+    begins to stop, `on_stop` runs (workers are no longer started again, the dashboard's
+    event streams end), so the shutdown neither revives workers nor waits on open streams."""
+
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_stop = on_stop
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.on_stop()
+        await super().shutdown(sockets)
+
+
 class Supervisor:
     """Starts, watches and stops the worker processes."""
 
@@ -109,8 +126,6 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
                         now: float | None, sock: socket.socket, pinned: dict[socket.socket, str],
                         control_sock: socket.socket, announce: Any) -> None:
     """Run `args.workers` workers on `sock` and `pinned` until the control server is told to stop."""
-    import uvicorn
-
     listener_pops = {s.getsockname()[1]: pop for s, pop in pinned.items()}
     options = EdgeOptions(pop=args.pop, now=now, seed=args.seed, caching=not args.no_cache,
                           server_timing=not args.no_server_timing, listener_pops=listener_pops,
@@ -141,8 +156,13 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
     hub_path = os.path.join(folder, "hub.sock")
     await hub.start(hub_path)
     supervisor = Supervisor(hub_path)
-    control = uvicorn.Server(uvicorn_config(after_workers_applied(build_control_app(edge, recorder), hub),
-                                            host="127.0.0.1", port=control_sock.getsockname()[1]))
+
+    def stopping() -> None:
+        supervisor.stopping = True
+        recorder.close()
+
+    control = ControlServer(uvicorn_config(after_workers_applied(build_control_app(edge, recorder), hub),
+                                           host="127.0.0.1", port=control_sock.getsockname()[1]), stopping)
     tasks: list[asyncio.Task[Any]] = []
     stop_watching = asyncio.Event()
     try:

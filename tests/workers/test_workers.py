@@ -309,3 +309,29 @@ def test_sigterm_during_start_up_stops_everything_and_leaves_no_temporary_files(
             process.kill()
     assert sorted(p.name for p in scratch.iterdir()) == []
     assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
+
+
+def test_ctrl_c_with_the_dashboard_open_ends_its_event_stream_and_starts_no_worker_again(tmp_path):
+    """Ctrl-C reaches the supervisor and its workers at once (one process group): the
+    workers' exit is the shutdown, not a crash to recover from, and an open dashboard's
+    event stream ends rather than holding the shutdown for the grace period."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edgesim", "serve", str(write_config(tmp_path)), "--workers", "2",
+         "--port", "0", "--control-port", "0"], stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines: list[str] = []
+    try:
+        while not any("dashboard at" in line for line in lines) and process.poll() is None:
+            lines.append(process.stderr.readline())
+        control = next(line for line in lines if "dashboard at" in line).rsplit(" at ", 1)[1].strip()
+        with httpx.stream("GET", control + "api/events", timeout=30) as stream:
+            received = stream.iter_raw()
+            assert b"retry:" in next(received)
+            os.killpg(process.pid, signal.SIGINT)
+            for _ in received:  # to its clean end (a cut stream raises RemoteProtocolError)
+                pass
+        process.wait(timeout=30)
+        lines.extend(process.stderr)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert [line for line in lines if "starting it again" in line or "Traceback" in line or "ERROR" in line] == []
