@@ -134,9 +134,7 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
     recorder = PackedRecorder()
     if args.access_log:
         AccessLog.to(args.access_log)  # the header lines, once; the workers append the records
-    assert config.source is not None
     settings = {
-        "source": str(config.source), "overrides": overrides,
         "listeners": [s.getsockname()[:2] for s in [sock, *pinned]],
         "options": {"pop": args.pop, "now": now, "seed": args.seed, "caching": not args.no_cache,
                     "server_timing": not args.no_server_timing, "listener_pops": listener_pops,
@@ -146,12 +144,12 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
     }
 
     def welcome() -> Message:
-        return ("welcome", settings, edge.shared_state())
+        return ("welcome", settings, edge.shared_state(), edge.config)
 
     assert isinstance(edge.tiers, HubTiers)
     hub = Hub(edge.tiers, recorder, welcome)
     edge.hub = hub
-    edge.on_reload.append(lambda _config: hub.send_all(("reload", edge.shared_state())))
+    edge.on_reload.append(lambda new_config: hub.send_all(("reload", edge.shared_state(), new_config)))
     folder = tempfile.mkdtemp(prefix="edgesim-hub-")
     hub_path = os.path.join(folder, "hub.sock")
     await hub.start(hub_path)
@@ -178,8 +176,8 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
         announce()
         tasks.append(asyncio.create_task(supervisor.watch()))
         if args.watch:
-            source = config.source
-            watcher = ConfigWatcher(edge, partial(load_config, source, origin_overrides=overrides), listeners=[
+            assert config.source is not None
+            watcher = ConfigWatcher(edge, partial(load_config, config.source, origin_overrides=overrides), listeners=[
                 lambda outcome: print(outcome.describe(), file=sys.stderr, flush=True),
                 lambda outcome: recorder.publish("reload", asdict(outcome)),
             ])

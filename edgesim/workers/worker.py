@@ -3,8 +3,9 @@
     python -m edgesim.workers.worker HUB_SOCKET INDEX
 
 It builds the same edge as a single-process `serve` (pipeline, CloudFront Functions,
-Lambda@Edge pools of its own), with the hub's versions and rollouts and a replica of
-the hub's caches, listening on the same ports (SO_REUSEPORT). It sends its dashboard
+Lambda@Edge pools of its own) from the config the supervisor loaded (never the file on
+disk, which may have changed since), with the hub's versions and rollouts and a replica
+of the hub's caches, listening on the same ports (SO_REUSEPORT). It sends its dashboard
 records to the hub and appends its access log lines to the one log itself: each line is
 one `write` to a file opened for appending (or the inherited standard output), so lines
 of several workers never interleave, and the supervisor wrote the header lines once.
@@ -18,10 +19,9 @@ import gc
 import logging
 import sys
 from functools import partial
-from pathlib import Path
 
 from edgesim.cli import function_logs, run_event_loop
-from edgesim.config.load import load_config
+from edgesim.config.model import EdgeConfig
 from edgesim.edge.app import Observer
 from edgesim.edge.assembly import EdgeOptions, EdgeState, build_edge_app
 from edgesim.edge.server import bind_socket, uvicorn_config
@@ -57,12 +57,10 @@ async def run_worker(hub_path: str, index: int) -> None:
     assert isinstance(protocol, MessageProtocol)
     link = HubLink(protocol)
     protocol.send(("hello", index))
-    _, settings, state, snapshot, seq = await welcomed
+    _, settings, state, config, snapshot, seq = await welcomed
 
     logging.basicConfig(level=logging.INFO if settings["verbose"] else logging.WARNING,
                         format=f"%(levelname)s %(name)s[worker {index}]: %(message)s")
-    source, overrides = Path(settings["source"]), settings["overrides"]
-    config = load_config(source, origin_overrides=overrides)
     observers: list[Observer] = [] if settings["quiet"] else [ConsoleObserver()]
     observers.extend(function_logs(argparse.Namespace(function_log=settings["function_log"], quiet=settings["quiet"],
                                                       log_dir=settings["options"]["log_dir"])))
@@ -77,9 +75,9 @@ async def run_worker(hub_path: str, index: int) -> None:
     assert isinstance(edge.tiers, ReplicaTiers)
     edge.tiers.apply(snapshot)
 
-    async def reload(new_state: EdgeState) -> None:
+    async def reload(new_state: EdgeState, new_config: EdgeConfig) -> None:
         edge.adopt(new_state)
-        await edge.reload(load_config(source, origin_overrides=overrides))
+        await edge.reload(new_config)
 
     link.attach(edge.tiers, {"state": edge.adopt, "reload": reload}, kept=settings["kept"])
     protocol.send(("applied", seq))

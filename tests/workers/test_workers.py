@@ -206,6 +206,23 @@ def test_a_worker_that_dies_is_replaced_and_finds_the_shared_cache(workers):
         assert all(r.content == stored.content for r in answers)
 
 
+def test_a_worker_started_again_runs_what_the_others_run_not_the_config_file_edited_since(workers, tmp_path):
+    """Without --watch an edit to the config does not apply; a worker that dies and is
+    started again must not pick it up either and serve a different edge from its peers."""
+    edited = yaml.safe_load((tmp_path / "edge.yaml").read_text())
+    del edited["DistributionConfig"]["DefaultCacheBehavior"]["FunctionAssociations"]
+    (tmp_path / "edge.yaml").write_text(yaml.safe_dump(edited))
+    victim = workers.worker_pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (len(pids := workers.worker_pids()) < 2 or victim in pids):
+        time.sleep(0.1)
+    assert victim not in workers.worker_pids() and len(workers.worker_pids()) == 2
+    stamps = {w: {bool(STAMP_VERSION.search(r.headers["server-timing"])) for r in answers}
+              for w, answers in workers.from_each_worker("/stamped").items()}
+    assert stamps == {0: {True}, 1: {True}}, "every worker runs the viewer-request function it started with"
+
+
 def test_one_worker_is_the_single_process_edge(tmp_path):
     process, url, _ = serve(str(write_config(tmp_path)), "--workers", "1", "--quiet", "--control-port", "0")
     try:
@@ -245,7 +262,7 @@ def test_a_reload_on_save_reaches_every_worker(tmp_path):
         while not any("reloaded" in line for line in running.lines):
             assert time.monotonic() < deadline, "".join(running.lines)
             time.sleep(0.05)
-        while True:  # each worker loads the files again once the supervisor has
+        while True:  # each worker takes the config the supervisor loaded
             latest = {w: STAMP_VERSION.search(answers[-1].headers["server-timing"]).group(1)
                       for w, answers in running.from_each_worker("/after").items()}
             if latest == {0: "2", 1: "2"}:
