@@ -18,8 +18,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,10 @@ from edgesim.workers.hub import Hub, HubTiers, PackedRecorder
 from edgesim.workers.wire import Message
 
 
+POLL_S = 0.1
 RESTART_PAUSE_S = 0.5
+RESTART_PAUSE_MAX_S = 30.0
+STABLE_S = 10.0  # a worker that lived this long had started well: its next restart is quick again
 STOP_GRACE_S = 10.0
 
 
@@ -84,38 +88,68 @@ class ControlServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-class Supervisor:
-    """Starts, watches and stops the worker processes."""
+def restart_pause(previous: float, lived_s: float) -> float:
+    """How long to wait before starting a worker again: RESTART_PAUSE_S after its first exit
+    or one that had served a while, twice the last pause (up to RESTART_PAUSE_MAX_S) after
+    one that died soon after its start, so a worker that cannot run does not keep a core
+    busy starting over."""
+    if lived_s >= STABLE_S or not previous:
+        return RESTART_PAUSE_S
+    return min(previous * 2, RESTART_PAUSE_MAX_S)
 
-    def __init__(self, hub_path: str) -> None:
-        self.hub_path = hub_path
-        self.processes: dict[int, subprocess.Popen] = {}
+
+@dataclass
+class _Slot:
+    process: subprocess.Popen
+    started: float
+    pause: float = 0.0  # the last wait before it started again
+    due: float | None = None  # when it starts again, once its exit is seen
+
+
+class Supervisor:
+    """Starts, watches and stops the worker processes (`command` + the worker's index)."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.slots: dict[int, _Slot] = {}
         self.stopping = False
 
+    @property
+    def processes(self) -> list[subprocess.Popen]:
+        return [slot.process for slot in self.slots.values()]
+
     def start(self, index: int) -> None:
-        self.processes[index] = subprocess.Popen([sys.executable, "-m", "edgesim.workers.worker", self.hub_path, str(index)])
+        process = subprocess.Popen([*self.command, str(index)])
+        previous = self.slots.get(index)
+        self.slots[index] = _Slot(process, time.monotonic(), previous.pause if previous else 0.0)
 
     async def watch(self) -> None:
         while not self.stopping:
-            await asyncio.sleep(RESTART_PAUSE_S)
-            for index, process in list(self.processes.items()):
-                if process.poll() is not None and not self.stopping:
-                    print(f"edgesim: worker {index} exited ({process.returncode}); starting it again",
-                          file=sys.stderr, flush=True)
+            await asyncio.sleep(POLL_S)
+            now = time.monotonic()
+            for index, slot in list(self.slots.items()):
+                if self.stopping or slot.process.poll() is None:
+                    continue
+                if slot.due is None:
+                    slot.pause = restart_pause(slot.pause, now - slot.started)
+                    slot.due = now + slot.pause
+                    print(f"edgesim: worker {index} exited ({slot.process.returncode}); "
+                          f"starting it again in {slot.pause:g} s", file=sys.stderr, flush=True)
+                elif now >= slot.due:
                     self.start(index)
 
     def exited(self) -> list[str]:
         """`worker N (code)` for each worker that is not running."""
-        return [f"worker {i} ({p.returncode})" for i, p in self.processes.items() if p.poll() is not None]
+        return [f"worker {i} ({s.process.returncode})" for i, s in self.slots.items() if s.process.poll() is not None]
 
     async def stop(self) -> None:
         """SIGTERM (each worker finishes what it serves, as `serve` does); SIGKILL after a grace."""
         self.stopping = True
-        for process in self.processes.values():
+        for process in self.processes:
             if process.poll() is None:
                 process.terminate()
         deadline = asyncio.get_running_loop().time() + STOP_GRACE_S
-        for process in self.processes.values():
+        for process in self.processes:
             while process.poll() is None:
                 if asyncio.get_running_loop().time() > deadline:
                     process.kill()
@@ -153,7 +187,7 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
     folder = tempfile.mkdtemp(prefix="edgesim-hub-")
     hub_path = os.path.join(folder, "hub.sock")
     await hub.start(hub_path)
-    supervisor = Supervisor(hub_path)
+    supervisor = Supervisor([sys.executable, "-m", "edgesim.workers.worker", hub_path])
 
     def stopping() -> None:
         supervisor.stopping = True
@@ -168,7 +202,7 @@ async def serve_workers(config: EdgeConfig, args: argparse.Namespace, *, overrid
             supervisor.start(index)
         ready = asyncio.ensure_future(hub.all_ready(args.workers))
         while not ready.done():
-            await asyncio.wait([ready], timeout=RESTART_PAUSE_S)
+            await asyncio.wait([ready], timeout=POLL_S)
             if not ready.done() and (gone := supervisor.exited()):
                 ready.cancel()
                 print(f"edgesim: {', '.join(gone)} exited before serving", file=sys.stderr, flush=True)
