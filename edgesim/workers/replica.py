@@ -65,6 +65,7 @@ class HubLink:
         self._tokens = itertools.count(1)
         self._written_token = 0  # the last batch with writes
         self._synced_token = 0
+        self.gone = False  # the hub is: no write will be acknowledged again
         self._waiting: dict[int, asyncio.Future[None]] = {}
         self._touched: set[tuple[str, Any]] = set()
         self._records: deque[dict[str, Any]] = deque()
@@ -109,7 +110,7 @@ class HubLink:
         if writes is None or writes.queued:
             self.flush()
         token = self._written_token if writes is None else writes.token
-        if token <= self._synced_token:
+        if self.gone or token <= self._synced_token:
             return
         future = self._waiting.get(token)
         if future is None:
@@ -168,7 +169,7 @@ class HubLink:
 
     def lost(self) -> None:
         """The hub is gone: nothing will acknowledge writes any more, so stop waiting."""
-        self._synced_token = self._written_token
+        self.gone = True
         for future in self._waiting.values():
             if not future.done():
                 future.set_result(None)

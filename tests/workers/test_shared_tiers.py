@@ -39,7 +39,8 @@ async def join(path: str, *, applies: bool = True) -> ReplicaTiers:
         elif applies or message[0] != "apply":
             links[0].received(message)
 
-    _, protocol = await asyncio.get_running_loop().create_unix_connection(lambda: MessageProtocol(received), path)
+    _, protocol = await asyncio.get_running_loop().create_unix_connection(
+        lambda: MessageProtocol(received, lambda _p: links[0].lost()), path)
     link = HubLink(protocol)
     links.append(link)
     protocol.send(("hello", 0))
@@ -122,3 +123,18 @@ async def test_a_hit_does_not_wait_for_another_requests_store_to_reach_every_wor
         writer.cancel()
     finally:
         await hub.close()
+
+
+async def test_a_store_made_after_the_hub_is_gone_does_not_hold_its_request(tmp_path):
+    """The supervisor died: the worker serves out its last requests (uvicorn's graceful
+    shutdown) and nothing will ever acknowledge their writes; they must not wait for it."""
+    hub, first, _ = await hub_with_two_workers(tmp_path)
+    await hub.close()
+    while not first.link.gone:
+        await asyncio.sleep(0.01)
+
+    async def storing(path: str) -> str:
+        store(first, path)
+        return path
+
+    assert await asyncio.wait_for(first.settled(storing, "/after"), 10) == "/after"
