@@ -73,6 +73,14 @@ class Workers:
                 return answers
         raise AssertionError(f"only worker {set(answers)} answered {path}")
 
+    def kill_one_and_await_its_replacement(self) -> None:
+        victim = self.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (len(pids := self.worker_pids()) < 2 or victim in pids):
+            time.sleep(0.1)
+        assert victim not in self.worker_pids() and len(self.worker_pids()) == 2
+
     def worker_pids(self) -> list[int]:
         return [int(p) for p in subprocess.run(["pgrep", "-P", str(self.process.pid), "-f", "edgesim.workers.worker"],
                                                capture_output=True, text=True).stdout.split()]
@@ -196,12 +204,7 @@ def test_a_publish_rolls_out_once_on_one_schedule(tmp_path):
 
 def test_a_worker_that_dies_is_replaced_and_finds_the_shared_cache(workers):
     stored, _ = workers.get("/kept")
-    victim = workers.worker_pids()[0]
-    os.kill(victim, signal.SIGKILL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and (len(pids := workers.worker_pids()) < 2 or victim in pids):
-        time.sleep(0.1)
-    assert victim not in workers.worker_pids() and len(workers.worker_pids()) == 2
+    workers.kill_one_and_await_its_replacement()
     for answers in workers.from_each_worker("/kept").values():
         assert all(r.content == stored.content for r in answers)
 
@@ -212,12 +215,7 @@ def test_a_worker_started_again_runs_what_the_others_run_not_the_config_file_edi
     edited = yaml.safe_load((tmp_path / "edge.yaml").read_text())
     del edited["DistributionConfig"]["DefaultCacheBehavior"]["FunctionAssociations"]
     (tmp_path / "edge.yaml").write_text(yaml.safe_dump(edited))
-    victim = workers.worker_pids()[0]
-    os.kill(victim, signal.SIGKILL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and (len(pids := workers.worker_pids()) < 2 or victim in pids):
-        time.sleep(0.1)
-    assert victim not in workers.worker_pids() and len(workers.worker_pids()) == 2
+    workers.kill_one_and_await_its_replacement()
     stamps = {w: {bool(STAMP_VERSION.search(r.headers["server-timing"])) for r in answers}
               for w, answers in workers.from_each_worker("/stamped").items()}
     assert stamps == {0: {True}, 1: {True}}, "every worker runs the viewer-request function it started with"
