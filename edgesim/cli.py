@@ -25,6 +25,7 @@ from edgesim.edge.assembly import EdgeOptions, build_edge_app
 from edgesim.edge.code_check import CodeLoadError, code_load_errors
 from edgesim.now import parse_now
 from edgesim.edge.server import BackgroundServer, bind_socket, reserve_port, uvicorn_config
+from edgesim.lambdas.debugging import DEFAULT_INSPECT_PORT, debug_ports, describe_debug_ports
 from edgesim.control.address import add_control_arguments, control_port_for, control_url
 from edgesim.control.app import build_control_app
 from edgesim.control.watch import ConfigWatcher
@@ -102,6 +103,10 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--log-cookies", action="store_true", help="fill cs(Cookie) in the access log (Logging.IncludeCookies)")
     serve.add_argument("--function-log", metavar="PATH|-",
                        help="write function logs to a file or stdout instead of the console")
+    serve.add_argument("--inspect", nargs="?", const=DEFAULT_INSPECT_PORT, type=inspect_port, metavar="PORT",
+                       help="debug Node.js Lambda@Edge handlers: the V8 inspector on 127.0.0.1:PORT (default "
+                            f"{DEFAULT_INSPECT_PORT}; the next Node.js function PORT+1 ...); each runs one invocation "
+                            "at a time and without its timeout")
     serve.add_argument("--workers", type=worker_count, default=1, metavar="N|auto",
                        help="edge processes sharing the listeners, caches and control API (default 1; auto: one per CPU this process may use)")
     serve.add_argument("--control-port", type=int,
@@ -188,7 +193,19 @@ def _as_interrupt(_signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
 
+def inspect_port(value: str) -> int:
+    """`--inspect PORT`: a TCP port, with room for the functions after the first."""
+    if not value.isdigit() or not 1024 <= int(value) <= 65000:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1024 to 65000, not {value!r} "
+                                         "(for the default port, put --inspect after the config file)")
+    return int(value)
+
+
 def run_serve(args: argparse.Namespace) -> int:
+    if args.inspect is not None and args.workers > 1:
+        print("edgesim: --inspect needs one edge process (--workers 1): a debugger attaches to one worker of "
+              "each function, and every edge process would start its own", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     path = args.config or DEMO_CONFIG
     try:
@@ -257,6 +274,9 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
         for origin in config.distribution.origins.values():
             print(f"edgesim:   origin {origin.id} -> {origin.base_url()}", file=sys.stderr, flush=True)
         print(f"edgesim: dashboard at http://127.0.0.1:{control_sock.getsockname()[1]}/", file=sys.stderr, flush=True)
+        if args.inspect is not None:
+            for line in describe_debug_ports(config, debug_ports(config, args.inspect)):
+                print(f"edgesim: {line}", file=sys.stderr, flush=True)
 
     if args.workers > 1:
         from edgesim.workers.supervisor import serve_workers
@@ -277,6 +297,7 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
     options = EdgeOptions(
         pop=args.pop, now=now, seed=args.seed, caching=not args.no_cache, server_timing=not args.no_server_timing,
         listener_pops={s.getsockname()[1]: pop for s, pop in pinned.items()}, log_dir=args.log_dir, observers=observers,
+        inspect_port=args.inspect,
     )
     app = build_edge_app(config, options)
     edge = app.state.edge

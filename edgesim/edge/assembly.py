@@ -56,6 +56,8 @@ class EdgeOptions:
     # Versions and rollouts owned by another process (the supervisor of `serve --workers`):
     # this edge takes them as they are (`Edge.adopt`) instead of snapshotting code itself.
     follows: EdgeState | None = None
+    # `serve --inspect`: Node.js Lambda@Edge handlers take the V8 inspector from this port on.
+    inspect_port: int | None = None
 
 
 @dataclass
@@ -83,7 +85,8 @@ def runtime_providers(config: EdgeConfig, options: EdgeOptions) -> dict[str, Hoo
         from edgesim.lambdas.provider import LambdaHookProvider
 
         providers["lambda"] = LambdaHookProvider(
-            config, log_dir=options.log_dir, console=options.lambda_console, now=options.now
+            config, log_dir=options.log_dir, console=options.lambda_console, now=options.now,
+            inspect_port=options.inspect_port,
         )
     return providers
 

@@ -109,6 +109,7 @@ class Pool:
         *,
         function_arn: str,
         init_timeout: float = 10.0,
+        one_at_a_time: asyncio.Lock | None = None,
     ) -> None:
         self.spec = spec
         self.function_arn = function_arn
@@ -116,6 +117,8 @@ class Pool:
         self._limit = limit
         self._sandbox = sandbox
         self._init_timeout = init_timeout
+        # Shared by every pool of a function under a debugger: one process takes each event.
+        self._one_at_a_time = one_at_a_time
         self._idle: list[Worker] = []
         self._workers: set[Worker] = set()
         self.cold_starts = 0
@@ -130,14 +133,20 @@ class Pool:
             failure = FunctionFailure("throttle", "TooManyRequestsException", message)
             return InvokeResult(request_id="", payload=None, failure=failure)
         try:
-            for _ in range(RETRIES_BEFORE_START):
-                result = await self._invoke_once(payload, timeout_s)
-                if result is not None:
-                    return result
-            message = f"{RETRIES_BEFORE_START} workers exited before taking the event"
-            return InvokeResult("", None, FunctionFailure("crash", "Runtime.ExitError", message))
+            if self._one_at_a_time is None:
+                return await self._invoke_with_retries(payload, timeout_s)
+            async with self._one_at_a_time:
+                return await self._invoke_with_retries(payload, timeout_s)
         finally:
             self._limit.release()
+
+    async def _invoke_with_retries(self, payload: bytes, timeout_s: float) -> InvokeResult:
+        for _ in range(RETRIES_BEFORE_START):
+            result = await self._invoke_once(payload, timeout_s)
+            if result is not None:
+                return result
+        message = f"{RETRIES_BEFORE_START} workers exited before taking the event"
+        return InvokeResult("", None, FunctionFailure("crash", "Runtime.ExitError", message))
 
     async def _invoke_once(self, payload: bytes, timeout_s: float) -> InvokeResult | None:
         """One attempt; None when the worker died before it took the event (try another)."""

@@ -12,12 +12,14 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from edgesim.config.model import Association, EdgeConfig, LambdaConfig
 from edgesim.edge.hooks import REQUEST_EVENTS, VIEWER_REQUEST, VIEWER_RESPONSE, HookCall, HookError, HookResult
+from edgesim.lambdas.debugging import debug_ports
 from edgesim.lambdas.event import SentEvent, build_event
 from edgesim.lambdas.logs import LogSink, function_log_group, timestamp, validation_log_group
 from edgesim.lambdas.pool import EXECUTION_ERROR, ConcurrencyLimit, InvokeResult, Pool
@@ -59,6 +61,7 @@ class LambdaRuntime:
         idle_timeout: float = IDLE_TIMEOUT_S,
         now: float | None = None,
         sandbox: Sandbox | None = None,
+        debug_ports: Mapping[str, int] | None = None,
     ) -> None:
         self.server = RuntimeApiServer()
         self.sandbox = sandbox or Sandbox()
@@ -70,6 +73,8 @@ class LambdaRuntime:
         self._limits: dict[str, ConcurrencyLimit] = {}
         self._pools: dict[tuple[str, str, str, int], Pool] = {}
         self._reaper: asyncio.Task[None] | None = None
+        self._debug_ports = dict(debug_ports or {})
+        self._one_at_a_time = {name: asyncio.Lock() for name in self._debug_ports}
 
     async def start(self) -> None:
         await self.server.start()
@@ -106,6 +111,10 @@ class LambdaRuntime:
             refusal = self.sandbox.refusal(plan.argv, plan.cwd) if self.sandbox.switch_user else None
             if refusal is not None:
                 notes.append(f"sandbox: {refusal}; the worker runs as root, without a per-worker process limit")
+            port = self._debug_ports.get(lam.name)
+            if port is not None:
+                notes.append(f"--inspect: debugger on 127.0.0.1:{port}; version {version} runs from its snapshot "
+                             f"{plan.cwd} (breakpoints by file path: map your code's folder to it)")
             self.sink.write(region, function_log_group(lam.name), notes)
             spec = WorkerSpec(
                 plan=plan,
@@ -117,9 +126,11 @@ class LambdaRuntime:
                 log_group=function_log_group(lam.name),
                 clock_offset_ms=self._clock_offset_ms,
                 isolated=self.sandbox.switch_user and refusal is None,
+                debug_port=port,
             )
             limit = self._limits.setdefault(region, ConcurrencyLimit(self._concurrency))
-            pool = Pool(spec, self.server, limit, self.sandbox, function_arn=arn, init_timeout=self._init_timeout)
+            pool = Pool(spec, self.server, limit, self.sandbox, function_arn=arn, init_timeout=self._init_timeout,
+                        one_at_a_time=self._one_at_a_time.get(lam.name))
             self._pools[key] = pool
         return pool
 
@@ -225,6 +236,7 @@ class LambdaHookProvider:
         init_timeout: float = 10.0,
         idle_timeout: float = IDLE_TIMEOUT_S,
         now: float | None = None,
+        inspect_port: int | None = None,
     ) -> None:
         self.config = config
         self.runtime = LambdaRuntime(
@@ -234,6 +246,7 @@ class LambdaHookProvider:
             init_timeout=init_timeout,
             idle_timeout=idle_timeout,
             now=now if now is not None else config.settings.now,
+            debug_ports=debug_ports(config, inspect_port) if inspect_port is not None else None,
         )
 
     def hook_for(self, association: Association) -> LambdaEdgeHook:

@@ -52,6 +52,7 @@ class WorkerSpec:
     clock_offset_ms: float = 0.0
     extra_env: dict[str, str] = field(default_factory=dict)
     isolated: bool = False  # runs as a sandbox uid of its own (root only, code readable by it)
+    debug_port: int | None = None  # `serve --inspect`: the inspector's port; no timeout then
 
 
 class WorkerFailed(Exception):
@@ -96,6 +97,8 @@ def lambda_environment(spec: WorkerSpec, address: str, stream: str) -> dict[str,
     )
     if spec.clock_offset_ms:
         env["EDGESIM_CLOCK_OFFSET_MS"] = str(int(spec.clock_offset_ms))
+    if spec.debug_port is not None:
+        env["EDGESIM_INSPECT_PORT"] = str(spec.debug_port)
     env.update(spec.extra_env)
     return env
 
@@ -192,7 +195,10 @@ class Worker:
         self._sandbox.memory.busy(self._proc.pid)
         self._channel.dispatch(invocation)
         # A timer rather than wait_for: one hop fewer between the reply and this coroutine.
-        timer = asyncio.get_running_loop().call_later(invocation.timeout_s, _expire, invocation.reply)
+        # Under a debugger (`serve --inspect`) a paused handler is waited for.
+        timer = None
+        if self.spec.debug_port is None:
+            timer = asyncio.get_running_loop().call_later(invocation.timeout_s, _expire, invocation.reply)
         try:
             return await invocation.reply
         except WorkerTimedOut:
@@ -201,7 +207,8 @@ class Worker:
         except ProtocolViolation as exc:
             raise WorkerFailed(exc.error_type, exc.message) from exc  # the pool replaces the worker
         finally:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
             self._inflight = None
             self._sandbox.memory.idle(self._proc.pid)
             self.drain_logs()

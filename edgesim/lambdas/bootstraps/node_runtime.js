@@ -22,6 +22,7 @@ installClock(Number(process.env.EDGESIM_CLOCK_OFFSET_MS || 0));
 
 let currentRequestId;
 installConsole();
+openInspector(process.env.EDGESIM_INSPECT_PORT);
 
 function installClock(offset) {
   // edgesim's fixed clock (`--now`): the function sees shifted wall time; deadlines stay real.
@@ -37,6 +38,21 @@ function installClock(offset) {
     }
   }
   global.Date = ShiftedDate;
+}
+
+function openInspector(port) {
+  // `serve --inspect`: the V8 inspector on this function's port, on loopback only. Right
+  // after a reload the previous version's worker may hold the port a moment longer.
+  delete process.env.EDGESIM_INSPECT_PORT;
+  if (!port) return;
+  const inspector = require('inspector');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; attempt < 30; attempt++) {
+    inspector.open(Number(port), '127.0.0.1');
+    if (inspector.url()) return;
+    Atomics.wait(pause, 0, 0, 100);
+  }
+  process.stderr.write(`edgesim: no debugger for this worker: 127.0.0.1:${port} stays in use\n`);
 }
 
 function installConsole() {

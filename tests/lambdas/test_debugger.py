@@ -1,0 +1,224 @@
+"""`edgesim serve --inspect`: a Node.js handler under a real debugger (Chrome DevTools Protocol)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import aiohttp
+import httpx
+import pytest
+import yaml
+
+from edgesim.config.load import load_config
+from edgesim.lambdas.debugging import debug_ports, describe_debug_ports
+from tests.integration.test_cli_serve import serve
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs `node` on PATH")
+
+PAUSING_HANDLER = """\
+exports.handler = async (event) => {
+  const request = event.Records[0].cf.request;
+  debugger;
+  if (request.uri.startsWith('/together/')) await new Promise((resolve) => setTimeout(resolve, 300));
+  return { status: '200', headers: { 'x-worker': [{ key: 'X-Worker', value: String(process.pid) }] },
+           body: request.uri };
+};
+"""
+
+
+def write_project(folder: Path, lambdas: dict[str, dict[str, str]]) -> Path:
+    for name, function in lambdas.items():
+        if "source" in function:
+            (folder / name).mkdir()
+            (folder / name / function.pop("source")).write_text(function.pop("code"))
+    first = next(iter(lambdas))
+    document = {
+        "DistributionConfig": {
+            "Origins": {"Items": [{"Id": "echo", "DomainName": "echo.example.internal",
+                                   "CustomOriginConfig": {"HTTPPort": 80, "OriginProtocolPolicy": "http-only"}}]},
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "echo", "ViewerProtocolPolicy": "allow-all",
+                "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+                "LambdaFunctionAssociations": {"Items": [{
+                    "LambdaFunctionARN": f"arn:aws:lambda:us-east-1:111122223333:function:{first}:1",
+                    "EventType": "viewer-request"}]},
+            },
+        },
+        "Lambdas": {name: {"Runtime": f["runtime"], "Code": name} for name, f in lambdas.items()},
+        "Edgesim": {"BundledOrigins": {"echo": {"Kind": "echo"}}},
+    }
+    path = folder / "edge.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def paused_on(target: str, url: str) -> tuple[str, httpx.Response]:
+    """Attach to `target`, let one request hit `debugger;`, read `request.uri` in the paused
+    frame, stay paused past the viewer-request timeout (5 s), resume; the value and the answer."""
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession() as session, session.ws_connect(target) as devtools:
+        ids = iter(range(1, 1000))
+
+        async def command(method: str, **params: object) -> dict:
+            sent = next(ids)
+            await devtools.send_json({"id": sent, "method": method, "params": params})
+            async for message in devtools:
+                reply = json.loads(message.data)
+                if reply.get("id") == sent:
+                    return reply
+
+        async def event(method: str) -> dict:
+            async for message in devtools:
+                seen = json.loads(message.data)
+                if seen.get("method") == method:
+                    return seen["params"]
+
+        await command("Debugger.enable")
+        with ThreadPoolExecutor(1) as pool:
+            answer = loop.run_in_executor(pool, lambda: httpx.get(url + "/paused/here", timeout=60))
+            paused = await asyncio.wait_for(event("Debugger.paused"), 30)
+            frame = paused["callFrames"][0]["callFrameId"]
+            seen = await command("Debugger.evaluateOnCallFrame", callFrameId=frame, expression="request.uri")
+            await asyncio.sleep(5.5)
+            assert not answer.done(), "the viewer waits while the handler is paused"
+            await command("Debugger.resume")
+            return seen["result"]["result"]["value"], await answer
+
+
+def test_a_node_handler_stops_at_a_breakpoint_and_answers_once_resumed_past_its_timeout(tmp_path):
+    port = free_port()
+    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
+                                                   "code": PAUSING_HANDLER}})
+    process, url, lines = serve(str(config), "--inspect", str(port))
+    try:
+        assert f"edgesim: Lambda debugged: debugger on 127.0.0.1:{port} " in "".join(lines)
+        first = httpx.get(url + "/first", timeout=30)  # starts the worker; no debugger attached yet
+        assert first.status_code == 200, first.text
+        targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
+        assert len(targets) == 1
+        uri, answer = asyncio.run(paused_on(targets[0]["webSocketDebuggerUrl"], url))
+        assert uri == "/paused/here"
+        assert answer.status_code == 200, answer.text
+        assert answer.text == "/paused/here"
+        assert answer.headers["x-worker"] == first.headers["x-worker"], "the process the debugger is attached to"
+        with ThreadPoolExecutor(4) as pool:  # the debugger detached: `debugger;` runs on
+            together = list(pool.map(lambda i: httpx.get(f"{url}/together/{i}", timeout=30), range(4)))
+        assert {r.headers["x-worker"] for r in together} == {first.headers["x-worker"]}, \
+            "concurrent requests wait for the one inspected worker instead of starting others"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_without_inspect_a_paused_handler_would_time_out_as_on_cloudfront(tmp_path):
+    """The same code without --inspect: a handler that does not answer in 5 s is a 503."""
+    slow = "exports.handler = async () => { await new Promise((r) => setTimeout(r, 6000)); return {status: '200'}; };\n"
+    config = write_project(tmp_path, {"slow": {"runtime": "nodejs20.x", "source": "index.js", "code": slow}})
+    process, url, lines = serve(str(config))
+    try:
+        answer = httpx.get(url + "/", timeout=30)
+        assert answer.status_code == 503
+        assert "debugger on" not in "".join(lines)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_inspect_ports_follow_the_config_order_of_node_functions_and_name_the_others(tmp_path):
+    config = load_config(write_project(tmp_path, {
+        "auth": {"runtime": "nodejs20.x", "source": "index.js", "code": PAUSING_HANDLER},
+        "headers": {"runtime": "python3.12", "source": "lambda_function.py", "code": "def lambda_handler(e, c):\n    return e\n"},
+        "rewrite": {"runtime": "nodejs18.x", "source": "index.js", "code": PAUSING_HANDLER},
+    }))
+    ports = debug_ports(config, 9300)
+    assert ports == {"auth": 9300, "rewrite": 9301}
+    assert describe_debug_ports(config, ports)[-1] == "--inspect: only Node.js handlers take a debugger; not headers"
+
+
+def test_inspect_needs_a_single_edge_process():
+    done = subprocess.run([sys.executable, "-m", "edgesim", "serve", "--inspect", "9229", "--workers", "2"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "--inspect needs one edge process (--workers 1)" in done.stderr
+
+
+def test_inspect_before_the_config_file_says_where_it_goes():
+    done = subprocess.run([sys.executable, "-m", "edgesim", "serve", "--inspect", "edge.yaml"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "put --inspect after the config file" in done.stderr
+
+
+def test_the_inspector_listens_on_loopback_only(tmp_path):
+    port = free_port()
+    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
+                                                   "code": PAUSING_HANDLER}})
+    process, url, _ = serve(str(config), "--inspect", str(port))
+    try:
+        assert httpx.get(url + "/", timeout=30).status_code == 200
+        deadline = time.monotonic() + 10
+        listening: list[str] = []
+        while not listening and time.monotonic() < deadline:
+            listening = [line.split()[3] for line in subprocess.run(["ss", "-Hltn"], capture_output=True, text=True)
+                         .stdout.splitlines() if line.split()[3].endswith(f":{port}")]
+        assert listening == [f"127.0.0.1:{port}"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_after_a_reload_on_save_the_new_version_takes_the_debugger_port(tmp_path):
+    """The retired version's worker gives the port up; the new version's worker opens it."""
+    port = free_port()
+    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
+                                                   "code": PAUSING_HANDLER}})
+    process, url, lines = serve(str(config), "--inspect", str(port), "--watch")
+    try:
+        before = httpx.get(url + "/before", timeout=30)
+        (tmp_path / "debugged" / "index.js").write_text(PAUSING_HANDLER.replace("body: request.uri", "body: 'v2'"))
+        deadline = time.monotonic() + 30
+        while (after := httpx.get(url + "/after", timeout=30)).text != "v2":
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.2)
+        assert after.headers["x-worker"] != before.headers["x-worker"]
+        while not (targets := httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert targets[0]["webSocketDebuggerUrl"].startswith(f"ws://127.0.0.1:{port}/")
+        worker = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+        assert f"pid={after.headers['x-worker']}," in worker, worker
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_the_function_log_names_the_snapshot_folder_the_worker_runs(tmp_path):
+    """Breakpoints bind by file path, and the worker runs a snapshot: the log says where."""
+    port = free_port()
+    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
+                                                   "code": PAUSING_HANDLER}})
+    process, url, _ = serve(str(config), "--inspect", str(port), "--log-dir", str(tmp_path / "logs"))
+    try:
+        assert httpx.get(url + "/", timeout=30).status_code == 200
+        log = (tmp_path / "logs" / "us-east-1" / "aws" / "lambda" / "us-east-1.debugged.log").read_text()
+        assert f"--inspect: debugger on 127.0.0.1:{port}; version 1 runs from its snapshot " in log
+        folder = Path(log.split("runs from its snapshot ", 1)[1].split(" ", 1)[0])
+        assert (folder / "index.js").read_text() == PAUSING_HANDLER
+        assert not folder.is_relative_to(tmp_path), "a snapshot, not the folder being edited"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
