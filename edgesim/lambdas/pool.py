@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from edgesim.lambdas.logs import timestamp
@@ -110,6 +111,7 @@ class Pool:
         function_arn: str,
         init_timeout: float = 10.0,
         one_at_a_time: asyncio.Lock | None = None,
+        before_cold_start: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.spec = spec
         self.function_arn = function_arn
@@ -119,6 +121,7 @@ class Pool:
         self._init_timeout = init_timeout
         # Shared by every pool of a function under a debugger: one process takes each event.
         self._one_at_a_time = one_at_a_time
+        self._before_cold_start = before_cold_start
         self._idle: list[Worker] = []
         self._workers: set[Worker] = set()
         self.cold_starts = 0
@@ -156,6 +159,8 @@ class Pool:
         cold = not self._idle
         init_ms = None
         if cold:
+            if self._before_cold_start is not None:
+                await self._before_cold_start()
             worker = Worker(self.spec, self._server, self._sandbox)
             self._workers.add(worker)
             self.cold_starts += 1

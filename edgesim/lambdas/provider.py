@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -130,9 +131,18 @@ class LambdaRuntime:
             )
             limit = self._limits.setdefault(region, ConcurrencyLimit(self._concurrency))
             pool = Pool(spec, self.server, limit, self.sandbox, function_arn=arn, init_timeout=self._init_timeout,
-                        one_at_a_time=self._one_at_a_time.get(lam.name))
+                        one_at_a_time=self._one_at_a_time.get(lam.name),
+                        before_cold_start=partial(self._free_debug_port, key) if port is not None else None)
             self._pools[key] = pool
         return pool
+
+
+    async def _free_debug_port(self, starting: tuple[str, str, str, int]) -> None:
+        """Stop the idle workers of the function's other pools (another version, trigger or
+        region), so the worker about to start takes the function's inspector port."""
+        for key, pool in list(self._pools.items()):
+            if key[0] == starting[0] and key != starting:
+                await pool.reap(idle_for=0)
 
 
 class LambdaHookError(HookError):

@@ -222,3 +222,26 @@ def test_the_function_log_names_the_snapshot_folder_the_worker_runs(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_a_function_in_two_regions_hands_the_debugger_port_to_whichever_worker_starts(tmp_path):
+    """Lambda keeps a replica per region, edgesim a pool per region: two workers, one port.
+    A worker about to start stops the other pools' idle ones first, so the process that
+    takes the event is always the one the debugger can reach."""
+    port, tokyo = free_port(), free_port()
+    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
+                                                   "code": PAUSING_HANDLER}})
+    process, url, _ = serve(str(config), "--inspect", str(port), "--listen", f"{tokyo}=NRT57-P2")
+    try:
+        virginia = httpx.get(url + "/", timeout=30).headers["x-worker"]
+        japan = httpx.get(f"http://127.0.0.1:{tokyo}/", timeout=30).headers["x-worker"]
+        assert virginia != japan, "a worker per region"
+        deadline = time.monotonic() + 10
+        while f"pid={japan}," not in (owner := subprocess.run(["ss", "-Hltnp", f"sport = :{port}"],
+                                                               capture_output=True, text=True).stdout):
+            assert time.monotonic() < deadline, owner
+            time.sleep(0.05)
+        assert not Path(f"/proc/{virginia}").exists(), "the idle worker of the other region was stopped"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
