@@ -104,8 +104,8 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--function-log", metavar="PATH|-",
                        help="write function logs to a file or stdout instead of the console")
     serve.add_argument("--inspect", nargs="?", const=DEFAULT_INSPECT_PORT, type=inspect_port, metavar="PORT",
-                       help="debug Node.js Lambda@Edge handlers: the V8 inspector on 127.0.0.1:PORT (default "
-                            f"{DEFAULT_INSPECT_PORT}; the next Node.js function PORT+1 ...); each runs one invocation "
+                       help="debug Lambda@Edge handlers: Node's inspector or Python's debugpy on 127.0.0.1:PORT "
+                            f"(default {DEFAULT_INSPECT_PORT}; the next function PORT+1 ...); each runs one invocation "
                             "at a time and without its timeout")
     serve.add_argument("--workers", type=worker_count, default=1, metavar="N|auto",
                        help="edge processes sharing the listeners, caches and control API (default 1; auto: one per CPU this process may use)")

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edgesim.lambdas.debugging import debugpy_home
 from edgesim.lambdas.logs import timestamp
 from edgesim.lambdas.memory import set_oom_score_adj
 from edgesim.lambdas.runtime_api import (
@@ -99,6 +100,9 @@ def lambda_environment(spec: WorkerSpec, address: str, stream: str) -> dict[str,
         env["EDGESIM_CLOCK_OFFSET_MS"] = str(int(spec.clock_offset_ms))
     if spec.debug_port is not None:
         env["EDGESIM_INSPECT_PORT"] = str(spec.debug_port)
+        home = debugpy_home()
+        if home is not None:
+            env["EDGESIM_DEBUGPY_HOME"] = home
     env.update(spec.extra_env)
     return env
 

@@ -105,7 +105,7 @@ def test_a_node_handler_stops_at_a_breakpoint_and_answers_once_resumed_past_its_
                                                    "code": PAUSING_HANDLER}})
     process, url, lines = serve(str(config), "--inspect", str(port))
     try:
-        assert f"edgesim: Lambda debugged: debugger on 127.0.0.1:{port} " in "".join(lines)
+        assert f"edgesim: Lambda debugged: debugger on 127.0.0.1:{port} (Chrome: chrome://inspect;" in "".join(lines)
         first = httpx.get(url + "/first", timeout=30)  # starts the worker; no debugger attached yet
         assert first.status_code == 200, first.text
         targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
@@ -138,15 +138,18 @@ def test_without_inspect_a_paused_handler_would_time_out_as_on_cloudfront(tmp_pa
         process.wait(timeout=20)
 
 
-def test_inspect_ports_follow_the_config_order_of_node_functions_and_name_the_others(tmp_path):
+def test_inspect_ports_follow_the_config_order_of_debuggable_functions_and_name_the_others(tmp_path):
     config = load_config(write_project(tmp_path, {
         "auth": {"runtime": "nodejs20.x", "source": "index.js", "code": PAUSING_HANDLER},
         "headers": {"runtime": "python3.12", "source": "lambda_function.py", "code": "def lambda_handler(e, c):\n    return e\n"},
+        "own": {"runtime": "provided.al2023", "source": "bootstrap", "code": "#!/bin/sh\n"},
         "rewrite": {"runtime": "nodejs18.x", "source": "index.js", "code": PAUSING_HANDLER},
     }))
     ports = debug_ports(config, 9300)
-    assert ports == {"auth": 9300, "rewrite": 9301}
-    assert describe_debug_ports(config, ports)[-1] == "--inspect: only Node.js handlers take a debugger; not headers"
+    assert ports == {"auth": 9300, "headers": 9301, "rewrite": 9302}
+    lines = describe_debug_ports(config, ports)
+    assert lines[1].startswith("Lambda headers: debugger on 127.0.0.1:9301 (VS Code: attach, type debugpy, port 9301)")
+    assert lines[-1] == "--inspect: no debugger for own (a custom runtime's bootstrap is its own)"
 
 
 def test_inspect_needs_a_single_edge_process():
@@ -242,6 +245,94 @@ def test_a_function_in_two_regions_hands_the_debugger_port_to_whichever_worker_s
             assert time.monotonic() < deadline, owner
             time.sleep(0.05)
         assert not Path(f"/proc/{virginia}").exists(), "the idle worker of the other region was stopped"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+PYTHON_PAUSING_HANDLER = """\
+import importlib.util
+import os
+
+
+def lambda_handler(event, context):
+    request = event['Records'][0]['cf']['request']
+    breakpoint()
+    edgesims_own = 'importable' if importlib.util.find_spec('yaml') else 'absent'
+    return {'status': '200', 'headers': {'x-worker': [{'key': 'X-Worker', 'value': str(os.getpid())}],
+                                         'x-yaml': [{'key': 'X-Yaml', 'value': edgesims_own}]},
+            'body': request['uri']}
+"""
+
+
+class DebugAdapterClient:
+    """The Debug Adapter Protocol as VS Code speaks it to debugpy: Content-Length framed JSON."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer, self.seq = reader, writer, 0
+
+    async def send(self, command: str, **arguments: object) -> int:
+        self.seq += 1
+        body = json.dumps({"seq": self.seq, "type": "request", "command": command, "arguments": arguments}).encode()
+        self.writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        await self.writer.drain()
+        return self.seq
+
+    async def until(self, kind: str, name: str, seq: int | None = None) -> dict:
+        """The next event `name` (kind "event") or the response to request `seq`."""
+        while True:
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            length = int(head.split(b"Content-Length:")[1].split(b"\r\n")[0])
+            message = json.loads(await self.reader.readexactly(length))
+            if kind == "event" and message.get("type") == "event" and message["event"] == name:
+                return message.get("body", {})
+            if kind == "response" and message.get("type") == "response" and message["request_seq"] == seq:
+                assert message["success"], message
+                return message.get("body", {})
+
+    async def ask(self, command: str, **arguments: object) -> dict:
+        return await self.until("response", command, await self.send(command, **arguments))
+
+
+async def python_paused_on(port: int, url: str) -> tuple[str, httpx.Response]:
+    loop = asyncio.get_running_loop()
+    client = DebugAdapterClient(*await asyncio.open_connection("127.0.0.1", port))
+    try:
+        await client.ask("initialize", adapterID="debugpy", clientID="edgesim-tests", linesStartAt1=True,
+                         columnsStartAt1=True, pathFormat="path")
+        attached = await client.send("attach", justMyCode=True)
+        await client.until("event", "initialized")
+        await client.ask("configurationDone")
+        await client.until("response", "attach", attached)
+        with ThreadPoolExecutor(1) as pool:
+            answer = loop.run_in_executor(pool, lambda: httpx.get(url + "/paused/here", timeout=60))
+            stopped = await asyncio.wait_for(client.until("event", "stopped"), 30)
+            frames = await client.ask("stackTrace", threadId=stopped["threadId"])
+            seen = await client.ask("evaluate", expression="request['uri']", frameId=frames["stackFrames"][0]["id"],
+                                    context="repl")
+            await asyncio.sleep(5.5)
+            assert not answer.done(), "the viewer waits while the handler is paused"
+            await client.ask("continue", threadId=stopped["threadId"])
+            await client.ask("disconnect")
+            return seen["result"], await answer
+    finally:
+        client.writer.close()
+
+
+def test_a_python_handler_stops_at_breakpoint_under_debugpy_and_answers_once_resumed(tmp_path):
+    port = free_port()
+    config = write_project(tmp_path, {"debugged": {"runtime": "python3.12", "source": "lambda_function.py",
+                                                   "code": PYTHON_PAUSING_HANDLER}})
+    process, url, lines = serve(str(config), "--inspect", str(port))
+    try:
+        assert f"edgesim: Lambda debugged: debugger on 127.0.0.1:{port} (VS Code: attach, type debugpy" in "".join(lines)
+        first = httpx.get(url + "/first", timeout=30)  # no debugger attached: breakpoint() goes on
+        assert first.status_code == 200, first.text
+        value, answer = asyncio.run(python_paused_on(port, url))
+        assert value == "'/paused/here'"
+        assert answer.status_code == 200 and answer.text == "/paused/here"
+        assert answer.headers["x-worker"] == first.headers["x-worker"]
+        assert answer.headers["x-yaml"] == "absent", "debugpy comes in alone, not edgesim's site-packages"
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -176,11 +176,48 @@ def fail_init(api: RuntimeApi, exc, error_type, message) -> None:
     sys.exit(1)
 
 
+def open_debugger() -> None:
+    """`serve --inspect`: debugpy listening on this function's port, on loopback only.
+
+    debugpy comes from edgesim's own environment, loaded from its folder by path: that
+    folder never joins `sys.path`, so the function can import only what it could on Lambda.
+    Right after a reload the previous version's worker may hold the port a moment longer.
+    """
+    port = os.environ.pop("EDGESIM_INSPECT_PORT", None)
+    home = os.environ.pop("EDGESIM_DEBUGPY_HOME", None)
+    if not port or not home:
+        return
+    import importlib.util
+
+    package = os.path.join(home, "debugpy")
+    spec = importlib.util.spec_from_file_location("debugpy", os.path.join(package, "__init__.py"),
+                                                  submodule_search_locations=[package])
+    debugpy = importlib.util.module_from_spec(spec)
+    sys.modules["debugpy"] = debugpy
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # no warning about frozen stdlib modules
+    try:
+        spec.loader.exec_module(debugpy)
+    except Exception as exc:  # unreadable by this worker's user, or too old for this Python
+        del sys.modules["debugpy"]
+        print(f"edgesim: no debugger for this worker: debugpy from {home} does not load: {exc!r}", flush=True)
+        return
+    reason = None
+    for _ in range(30):
+        try:
+            debugpy.listen(("127.0.0.1", int(port)))
+            return
+        except (RuntimeError, OSError) as exc:
+            reason = exc
+            time.sleep(0.1)
+    print(f"edgesim: no debugger for this worker: 127.0.0.1:{port}: {reason}", flush=True)
+
+
 def main() -> None:
     for name in LAMBDA_PRELOADED:
         importlib.import_module(name)
     install_clock(float(os.environ.get("EDGESIM_CLOCK_OFFSET_MS") or 0))
     install_logging()
+    open_debugger()
     sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
     api = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
     handler = load_handler(api)
