@@ -9,7 +9,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -60,6 +63,35 @@ def write_project(folder: Path, lambdas: dict[str, dict[str, str]]) -> Path:
     return path
 
 
+@dataclass
+class Inspected:
+    port: int
+    url: str
+    lines: list[str]
+
+
+NODE_FUNCTION = {"runtime": "nodejs20.x", "source": "index.js", "code": PAUSING_HANDLER}
+
+
+@contextmanager
+def inspected(folder: Path, *args: str, function: dict[str, str] | None = None,
+              inspect: bool = True) -> Iterator[Inspected]:
+    """`edgesim serve` on a project with one function named `debugged`, under --inspect."""
+    port = free_port()
+    config = write_project(folder, {"debugged": dict(function or NODE_FUNCTION)})
+    process, url, lines = serve(str(config), *(["--inspect", str(port)] if inspect else []), *args)
+    try:
+        yield Inspected(port, url, lines)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def port_owner(port: int) -> str:
+    """`ss`'s line for the socket listening on `port`, with the owning process."""
+    return subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -100,42 +132,29 @@ async def paused_on(target: str, url: str) -> tuple[str, httpx.Response]:
 
 
 def test_a_node_handler_stops_at_a_breakpoint_and_answers_once_resumed_past_its_timeout(tmp_path):
-    port = free_port()
-    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
-                                                   "code": PAUSING_HANDLER}})
-    process, url, lines = serve(str(config), "--inspect", str(port))
-    try:
-        assert f"edgesim: Lambda debugged: debugger on 127.0.0.1:{port} (Chrome: chrome://inspect;" in "".join(lines)
-        first = httpx.get(url + "/first", timeout=30)  # starts the worker; no debugger attached yet
+    with inspected(tmp_path) as edge:
+        assert f"edgesim: Lambda debugged: debugger on 127.0.0.1:{edge.port} (Chrome: chrome://inspect;" in "".join(edge.lines)
+        first = httpx.get(edge.url + "/first", timeout=30)  # starts the worker; no debugger attached yet
         assert first.status_code == 200, first.text
-        targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
+        targets = httpx.get(f"http://127.0.0.1:{edge.port}/json/list", timeout=10).json()
         assert len(targets) == 1
-        uri, answer = asyncio.run(paused_on(targets[0]["webSocketDebuggerUrl"], url))
+        uri, answer = asyncio.run(paused_on(targets[0]["webSocketDebuggerUrl"], edge.url))
         assert uri == "/paused/here"
         assert answer.status_code == 200, answer.text
         assert answer.text == "/paused/here"
         assert answer.headers["x-worker"] == first.headers["x-worker"], "the process the debugger is attached to"
         with ThreadPoolExecutor(4) as pool:  # the debugger detached: `debugger;` runs on
-            together = list(pool.map(lambda i: httpx.get(f"{url}/together/{i}", timeout=30), range(4)))
+            together = list(pool.map(lambda i: httpx.get(f"{edge.url}/together/{i}", timeout=30), range(4)))
         assert {r.headers["x-worker"] for r in together} == {first.headers["x-worker"]}, \
             "concurrent requests wait for the one inspected worker instead of starting others"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_without_inspect_a_paused_handler_would_time_out_as_on_cloudfront(tmp_path):
-    """The same code without --inspect: a handler that does not answer in 5 s is a 503."""
+    """The same kind of wait without --inspect: a handler that does not answer in 5 s is a 503."""
     slow = "exports.handler = async () => { await new Promise((r) => setTimeout(r, 6000)); return {status: '200'}; };\n"
-    config = write_project(tmp_path, {"slow": {"runtime": "nodejs20.x", "source": "index.js", "code": slow}})
-    process, url, lines = serve(str(config))
-    try:
-        answer = httpx.get(url + "/", timeout=30)
-        assert answer.status_code == 503
-        assert "debugger on" not in "".join(lines)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with inspected(tmp_path, function={**NODE_FUNCTION, "code": slow}, inspect=False) as edge:
+        assert httpx.get(edge.url + "/", timeout=30).status_code == 503
+        assert "debugger on" not in "".join(edge.lines)
 
 
 def test_inspect_ports_follow_the_config_order_of_debuggable_functions_and_name_the_others(tmp_path):
@@ -167,87 +186,54 @@ def test_inspect_before_the_config_file_says_where_it_goes():
 
 
 def test_the_inspector_listens_on_loopback_only(tmp_path):
-    port = free_port()
-    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
-                                                   "code": PAUSING_HANDLER}})
-    process, url, _ = serve(str(config), "--inspect", str(port))
-    try:
-        assert httpx.get(url + "/", timeout=30).status_code == 200
-        deadline = time.monotonic() + 10
-        listening: list[str] = []
-        while not listening and time.monotonic() < deadline:
-            listening = [line.split()[3] for line in subprocess.run(["ss", "-Hltn"], capture_output=True, text=True)
-                         .stdout.splitlines() if line.split()[3].endswith(f":{port}")]
-        assert listening == [f"127.0.0.1:{port}"]
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with inspected(tmp_path) as edge:
+        assert httpx.get(edge.url + "/", timeout=30).status_code == 200
+        listening = [line.split()[3] for line in port_owner(edge.port).splitlines()]
+        assert listening == [f"127.0.0.1:{edge.port}"]
 
 
 def test_after_a_reload_on_save_the_new_version_takes_the_debugger_port(tmp_path):
     """The retired version's worker gives the port up; the new version's worker opens it."""
-    port = free_port()
-    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
-                                                   "code": PAUSING_HANDLER}})
-    process, url, lines = serve(str(config), "--inspect", str(port), "--watch")
-    try:
-        before = httpx.get(url + "/before", timeout=30)
+    with inspected(tmp_path, "--watch") as edge:
+        before = httpx.get(edge.url + "/before", timeout=30)
         (tmp_path / "debugged" / "index.js").write_text(PAUSING_HANDLER.replace("body: request.uri", "body: 'v2'"))
         deadline = time.monotonic() + 30
-        while (after := httpx.get(url + "/after", timeout=30)).text != "v2":
-            assert time.monotonic() < deadline, "".join(lines)
+        while (after := httpx.get(edge.url + "/after", timeout=30)).text != "v2":
+            assert time.monotonic() < deadline, "".join(edge.lines)
             time.sleep(0.2)
         assert after.headers["x-worker"] != before.headers["x-worker"]
-        while not (targets := httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()):
-            assert time.monotonic() < deadline
+        while f"pid={after.headers['x-worker']}," not in (owner := port_owner(edge.port)):
+            assert time.monotonic() < deadline, owner
             time.sleep(0.1)
-        assert targets[0]["webSocketDebuggerUrl"].startswith(f"ws://127.0.0.1:{port}/")
-        worker = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
-        assert f"pid={after.headers['x-worker']}," in worker, worker
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+        targets = httpx.get(f"http://127.0.0.1:{edge.port}/json/list", timeout=10).json()
+        assert targets[0]["webSocketDebuggerUrl"].startswith(f"ws://127.0.0.1:{edge.port}/")
 
 
 def test_the_function_log_names_the_snapshot_folder_the_worker_runs(tmp_path):
     """Breakpoints bind by file path, and the worker runs a snapshot: the log says where."""
-    port = free_port()
-    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
-                                                   "code": PAUSING_HANDLER}})
-    process, url, _ = serve(str(config), "--inspect", str(port), "--log-dir", str(tmp_path / "logs"))
-    try:
-        assert httpx.get(url + "/", timeout=30).status_code == 200
+    with inspected(tmp_path, "--log-dir", str(tmp_path / "logs")) as edge:
+        assert httpx.get(edge.url + "/", timeout=30).status_code == 200
         log = (tmp_path / "logs" / "us-east-1" / "aws" / "lambda" / "us-east-1.debugged.log").read_text()
-        assert f"--inspect: debugger on 127.0.0.1:{port}; version 1 runs from its snapshot " in log
+        assert f"--inspect: debugger on 127.0.0.1:{edge.port}; version 1 runs from its snapshot " in log
         folder = Path(log.split("runs from its snapshot ", 1)[1].split(" ", 1)[0])
         assert (folder / "index.js").read_text() == PAUSING_HANDLER
         assert not folder.is_relative_to(tmp_path), "a snapshot, not the folder being edited"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_a_function_in_two_regions_hands_the_debugger_port_to_whichever_worker_starts(tmp_path):
     """Lambda keeps a replica per region, edgesim a pool per region: two workers, one port.
     A worker about to start stops the other pools' idle ones first, so the process that
     takes the event is always the one the debugger can reach."""
-    port, tokyo = free_port(), free_port()
-    config = write_project(tmp_path, {"debugged": {"runtime": "nodejs20.x", "source": "index.js",
-                                                   "code": PAUSING_HANDLER}})
-    process, url, _ = serve(str(config), "--inspect", str(port), "--listen", f"{tokyo}=NRT57-P2")
-    try:
-        virginia = httpx.get(url + "/", timeout=30).headers["x-worker"]
+    tokyo = free_port()
+    with inspected(tmp_path, "--listen", f"{tokyo}=NRT57-P2") as edge:
+        virginia = httpx.get(edge.url + "/", timeout=30).headers["x-worker"]
         japan = httpx.get(f"http://127.0.0.1:{tokyo}/", timeout=30).headers["x-worker"]
         assert virginia != japan, "a worker per region"
         deadline = time.monotonic() + 10
-        while f"pid={japan}," not in (owner := subprocess.run(["ss", "-Hltnp", f"sport = :{port}"],
-                                                               capture_output=True, text=True).stdout):
+        while f"pid={japan}," not in (owner := port_owner(edge.port)):
             assert time.monotonic() < deadline, owner
             time.sleep(0.05)
         assert not Path(f"/proc/{virginia}").exists(), "the idle worker of the other region was stopped"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 PYTHON_PAUSING_HANDLER = """\
@@ -320,19 +306,14 @@ async def python_paused_on(port: int, url: str) -> tuple[str, httpx.Response]:
 
 
 def test_a_python_handler_stops_at_breakpoint_under_debugpy_and_answers_once_resumed(tmp_path):
-    port = free_port()
-    config = write_project(tmp_path, {"debugged": {"runtime": "python3.12", "source": "lambda_function.py",
-                                                   "code": PYTHON_PAUSING_HANDLER}})
-    process, url, lines = serve(str(config), "--inspect", str(port))
-    try:
-        assert f"edgesim: Lambda debugged: debugger on 127.0.0.1:{port} (VS Code: attach, type debugpy" in "".join(lines)
-        first = httpx.get(url + "/first", timeout=30)  # no debugger attached: breakpoint() goes on
+    function = {"runtime": "python3.12", "source": "lambda_function.py", "code": PYTHON_PAUSING_HANDLER}
+    with inspected(tmp_path, function=function) as edge:
+        assert (f"edgesim: Lambda debugged: debugger on 127.0.0.1:{edge.port} (VS Code: attach, type debugpy"
+                in "".join(edge.lines))
+        first = httpx.get(edge.url + "/first", timeout=30)  # no debugger attached: breakpoint() goes on
         assert first.status_code == 200, first.text
-        value, answer = asyncio.run(python_paused_on(port, url))
+        value, answer = asyncio.run(python_paused_on(edge.port, edge.url))
         assert value == "'/paused/here'"
         assert answer.status_code == 200 and answer.text == "/paused/here"
         assert answer.headers["x-worker"] == first.headers["x-worker"]
         assert answer.headers["x-yaml"] == "absent", "debugpy comes in alone, not edgesim's site-packages"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
