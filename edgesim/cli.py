@@ -273,10 +273,10 @@ async def _serve(config: EdgeConfig, args: argparse.Namespace, overrides: dict[s
             print(f"edgesim:   and at http://{shown_host}:{listener.getsockname()[1]}/ as {pop}", file=sys.stderr)
         for origin in config.distribution.origins.values():
             print(f"edgesim:   origin {origin.id} -> {origin.base_url()}", file=sys.stderr, flush=True)
-        print(f"edgesim: dashboard at http://127.0.0.1:{control_sock.getsockname()[1]}/", file=sys.stderr, flush=True)
         if args.inspect is not None:
             for line in describe_debug_ports(config, debug_ports(config, args.inspect)):
-                print(f"edgesim: {line}", file=sys.stderr, flush=True)
+                print(f"edgesim: {line}", file=sys.stderr)
+        print(f"edgesim: dashboard at http://127.0.0.1:{control_sock.getsockname()[1]}/", file=sys.stderr, flush=True)
 
     if args.workers > 1:
         from edgesim.workers.supervisor import serve_workers
