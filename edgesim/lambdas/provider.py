@@ -20,7 +20,7 @@ from typing import TextIO
 
 from edgesim.config.model import Association, EdgeConfig, LambdaConfig
 from edgesim.edge.hooks import REQUEST_EVENTS, VIEWER_REQUEST, VIEWER_RESPONSE, HookCall, HookError, HookResult
-from edgesim.lambdas.debugging import debug_ports
+from edgesim.lambdas.debugging import INSPECT_HOST, debug_ports
 from edgesim.lambdas.event import SentEvent, build_event
 from edgesim.lambdas.logs import LogSink, function_log_group, timestamp, validation_log_group
 from edgesim.lambdas.pool import EXECUTION_ERROR, ConcurrencyLimit, InvokeResult, Pool
@@ -114,7 +114,7 @@ class LambdaRuntime:
                 notes.append(f"sandbox: {refusal}; the worker runs as root, without a per-worker process limit")
             port = self._debug_ports.get(lam.name)
             if port is not None:
-                notes.append(f"--inspect: debugger on 127.0.0.1:{port}; version {version} runs from its snapshot "
+                notes.append(f"--inspect: debugger on {INSPECT_HOST}:{port}; version {version} runs from its snapshot "
                              f"{plan.cwd} (breakpoints by file path: map your code's folder to it)")
             self.sink.write(region, function_log_group(lam.name), notes)
             spec = WorkerSpec(
@@ -135,7 +135,6 @@ class LambdaRuntime:
                         before_cold_start=partial(self._free_debug_port, key) if port is not None else None)
             self._pools[key] = pool
         return pool
-
 
     async def _free_debug_port(self, starting: tuple[str, str, str, int]) -> None:
         """Stop the idle workers of the function's other pools (another version, trigger or

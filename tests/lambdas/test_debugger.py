@@ -157,6 +157,17 @@ def test_without_inspect_a_paused_handler_would_time_out_as_on_cloudfront(tmp_pa
         assert "debugger on" not in "".join(edge.lines)
 
 
+def test_under_inspect_the_deadline_a_handler_reads_stays_the_viewer_request_timeout(tmp_path):
+    """No timer kills a paused handler, but `getRemainingTimeInMillis()` still counts down
+    from CloudFront's 5 s for a viewer-request function."""
+    remaining = ("exports.handler = async (event, context) => ({ status: '200', headers: { 'x-remaining': "
+                 "[{ key: 'X-Remaining', value: String(context.getRemainingTimeInMillis()) }] } });\n")
+    with inspected(tmp_path, function={**NODE_FUNCTION, "code": remaining}) as edge:
+        answer = httpx.get(edge.url + "/", timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert 0 < int(answer.headers["x-remaining"]) <= 5000
+
+
 def test_inspect_ports_follow_the_config_order_of_debuggable_functions_and_name_the_others(tmp_path):
     config = load_config(write_project(tmp_path, {
         "auth": {"runtime": "nodejs20.x", "source": "index.js", "code": PAUSING_HANDLER},
